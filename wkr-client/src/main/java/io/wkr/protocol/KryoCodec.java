@@ -1,0 +1,217 @@
+package io.wkr.protocol;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.serializers.MapSerializer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.objenesis.strategy.StdInstantiatorStrategy;
+
+/**
+ * The {@code obj} protocol: Kryo with class registration required. Only the built-in types below
+ * and the classes given to the constructor (in that order, on both sides) can travel; bytes
+ * naming any other class are a {@link BadRequestException}, never an instantiation. Python
+ * pickles are refused.
+ *
+ * <p>Built in: {@code String}, boxed primitives, {@code byte[] short[] int[] long[] float[]
+ * double[] boolean[] String[] Object[]}, {@code ArrayList}, {@code HashMap}, {@code
+ * LinkedHashMap} and {@link Tensor}. Array and collection lengths are checked against the bytes
+ * actually present before anything is allocated.
+ */
+public final class KryoCodec implements PayloadCodec {
+    private static final byte[] INFO = Wire.ascii("{\"codec\":\"kryo\"}");
+    private static final int FIRST_USER_ID = 100;
+
+    private final List<Class<?>> userClasses;
+    private final ThreadLocal<Kryo> kryo;
+    private final ThreadLocal<Output> output = ThreadLocal.withInitial(() -> new Output(256, -1));
+
+    public KryoCodec(List<Class<?>> userClasses) {
+        this.userClasses = List.copyOf(userClasses);
+        this.kryo = ThreadLocal.withInitial(this::newKryo);
+    }
+
+    /** The user classes this codec was built with, in registration order. */
+    public List<Class<?>> userClasses() {
+        return userClasses;
+    }
+
+    private Kryo newKryo() {
+        Kryo k = new Kryo();
+        k.setRegistrationRequired(true);
+        k.setReferences(false);
+        k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+        int id = 20;
+        k.register(byte[].class, new ArraySerializer<byte[]>(1, Input::readBytes, (o, a) -> o.writeBytes(a), a -> a.length), id++);
+        k.register(short[].class, new ArraySerializer<short[]>(2, Input::readShorts, (o, a) -> o.writeShorts(a, 0, a.length), a -> a.length), id++);
+        k.register(int[].class, new ArraySerializer<int[]>(4, Input::readInts, (o, a) -> o.writeInts(a, 0, a.length), a -> a.length), id++);
+        k.register(long[].class, new ArraySerializer<long[]>(8, Input::readLongs, (o, a) -> o.writeLongs(a, 0, a.length), a -> a.length), id++);
+        k.register(float[].class, new ArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
+        k.register(double[].class, new ArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
+        k.register(boolean[].class, new ArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
+        k.register(String[].class, id++);
+        k.register(Object[].class, id++);
+        k.register(ArrayList.class, new BoundedCollectionSerializer(), id++);
+        k.register(HashMap.class, new BoundedMapSerializer(), id++);
+        k.register(LinkedHashMap.class, new BoundedMapSerializer(), id++);
+        k.register(Tensor.class, new TensorSerializer(), id++);
+        id = FIRST_USER_ID;
+        for (Class<?> c : userClasses) k.register(c, id++);
+        return k;
+    }
+
+    @Override
+    public Protocol protocol() {
+        return Protocol.OBJ;
+    }
+
+    @Override
+    public Object decode(byte[] payload, Map<String, Object> info) {
+        if (!"kryo".equals(info.get("codec"))) {
+            if (info.containsKey("protocol") || (payload.length > 1 && (payload[0] & 0xff) == 0x80)) {
+                throw new BadRequestException("Python pickle payloads are refused: wkr never unpickles network data; "
+                        + "send with -protocol numpy, or use a Java client with the obj (Kryo) protocol");
+            }
+            throw new BadRequestException("obj protocol: info must be {\"codec\":\"kryo\"}, got " + info);
+        }
+        try (Input in = new Input(payload)) {
+            Object v = kryo.get().readClassAndObject(in);
+            if (in.position() != payload.length) {
+                throw new BadRequestException("obj protocol: " + (payload.length - in.position()) + " trailing bytes");
+            }
+            return v;
+        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            throw new BadRequestException("obj protocol: cannot decode payload: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "malformed data";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    @Override
+    public Encoded encode(Object value, long timeoutMillis) {
+        Output out = output.get();
+        out.reset();
+        try {
+            kryo.get().writeClassAndObject(out, value);
+        } catch (KryoException e) {
+            throw new IllegalArgumentException("obj protocol cannot encode " + value.getClass().getName()
+                    + " (register it with the worker's and the client's obj classes): " + firstLine(e.getMessage()), e);
+        }
+        byte[] info = INFO;
+        if (timeoutMillis > 0) {
+            info = Wire.ascii("{\"codec\":\"kryo\",\"" + Wire.INFO_TIMEOUT_MS + "\":" + timeoutMillis + "}");
+        }
+        return new Encoded(out.toBytes(), info);
+    }
+
+    private static int remaining(Input in) {
+        return in.limit() - in.position();
+    }
+
+    private static void checkLength(Input in, long length, int minBytesPerElement) {
+        if (length < 0 || length * minBytesPerElement > remaining(in)) {
+            throw new KryoException("length " + length + " exceeds the " + remaining(in) + " bytes left");
+        }
+    }
+
+    private interface Reader<A> {
+        A read(Input in, int length);
+    }
+
+    private interface Writer<A> {
+        void write(Output out, A array);
+    }
+
+    private interface Length<A> {
+        int of(A array);
+    }
+
+    /** Primitive arrays whose length is checked before the array is allocated. */
+    private static final class ArraySerializer<A> extends Serializer<A> {
+        private final int elementBytes;
+        private final Reader<A> reader;
+        private final Writer<A> writer;
+        private final Length<A> length;
+
+        ArraySerializer(int elementBytes, Reader<A> reader, Writer<A> writer, Length<A> length) {
+            super(true);
+            this.elementBytes = elementBytes;
+            this.reader = reader;
+            this.writer = writer;
+            this.length = length;
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, A array) {
+            if (array == null) {
+                out.writeVarInt(0, true);
+                return;
+            }
+            out.writeVarInt(length.of(array) + 1, true);
+            writer.write(out, array);
+        }
+
+        @Override
+        public A read(Kryo kryo, Input in, Class<? extends A> type) {
+            int n = in.readVarInt(true);
+            if (n == 0) return null;
+            checkLength(in, n - 1L, elementBytes);
+            return reader.read(in, n - 1);
+        }
+    }
+
+    private static final class BoundedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        protected Collection<Object> create(Kryo kryo, Input input, Class type, int size) {
+            checkLength(input, size, 1);
+            return new ArrayList<>(size);
+        }
+    }
+
+    private static final class BoundedMapSerializer extends MapSerializer<Map<Object, Object>> {
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        protected Map<Object, Object> create(Kryo kryo, Input input, Class type, int size) {
+            checkLength(input, size, 2);
+            return type == LinkedHashMap.class ? new LinkedHashMap<>() : new HashMap<>();
+        }
+    }
+
+    private static final class TensorSerializer extends Serializer<Tensor> {
+        @Override
+        public void write(Kryo kryo, Output out, Tensor t) {
+            out.writeVarInt(t.dtype().ordinal(), true);
+            int[] shape = t.shape();
+            out.writeVarInt(shape.length, true);
+            for (int d : shape) out.writeVarInt(d, true);
+            out.writeVarInt(t.bytes().length, true);
+            out.writeBytes(t.bytes());
+        }
+
+        @Override
+        public Tensor read(Kryo kryo, Input in, Class<? extends Tensor> type) {
+            int ordinal = in.readVarInt(true);
+            if (ordinal >= DType.values().length) throw new KryoException("bad tensor dtype " + ordinal);
+            int rank = in.readVarInt(true);
+            checkLength(in, rank, 1);
+            int[] shape = new int[rank];
+            for (int k = 0; k < rank; k++) shape[k] = in.readVarInt(true);
+            int n = in.readVarInt(true);
+            checkLength(in, n, 1);
+            return Tensor.wrap(DType.values()[ordinal], shape, in.readBytes(n));
+        }
+    }
+}

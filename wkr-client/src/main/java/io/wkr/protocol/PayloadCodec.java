@@ -1,0 +1,36 @@
+package io.wkr.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns frame 2 and frame 3 of a message into a Java value and back, for one {@link Protocol}.
+ * Implementations are thread-safe.
+ */
+public interface PayloadCodec {
+
+    /** Frames 2 and 3 of an encoded value. */
+    record Encoded(byte[] payload, byte[] info) {}
+
+    Protocol protocol();
+
+    /**
+     * Decodes a payload.
+     *
+     * @param info the parsed info JSON of the message
+     * @throws BadRequestException when the payload does not match the protocol
+     */
+    Object decode(byte[] payload, Map<String, Object> info);
+
+    /**
+     * Encodes a value, adding {@code timeout_ms} to the info when {@code timeoutMillis > 0}.
+     *
+     * @throws IllegalArgumentException when the protocol cannot carry the value
+     */
+    Encoded encode(Object value, long timeoutMillis);
+
+    /** The codec for a protocol; {@code objClasses} are the classes {@code obj} may carry. */
+    static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses) {
+        return protocol == Protocol.NUMPY ? NumpyCodec.INSTANCE : new KryoCodec(objClasses);
+    }
+}

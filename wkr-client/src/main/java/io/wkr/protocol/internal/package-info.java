@@ -1,0 +1,2 @@
+/** Helpers shared by wkr's modules. Not API: may change without notice. */
+package io.wkr.protocol.internal;
