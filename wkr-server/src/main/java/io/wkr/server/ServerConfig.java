@@ -1,0 +1,182 @@
+package io.wkr.server;
+
+import io.wkr.protocol.Protocol;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a {@link WKRServer} needs, checked once. Build with {@link #builder()}; the CLI
+ * ({@code wkr-serving-start}) fills the same builder from its options. Port {@code 0} binds an
+ * ephemeral port that {@link WKRServer#portIn()} and {@link WKRServer#portOut()} read back.
+ *
+ * @param bindHost interface to bind, {@code *} for all (the original's behaviour)
+ * @param portIn port of the PULL socket clients push requests to ({@code -port_in})
+ * @param portOut port of the PUB socket replies are published on ({@code -port_out})
+ * @param httpPort HTTP port for status and dashboard, {@code null} for none
+ * @param numWorker number of worker threads, each with its own model instance
+ * @param batchSize largest batch handed to {@code predict}
+ * @param batchGroupTimeout longest wait for more requests after the first of a batch; zero
+ *     (the default) adds no wait: a free worker takes what is queued
+ * @param deviceMap device per worker ({@code -1} = CPU, {@code k} = GPU k), cycled over workers
+ * @param cpu force every worker to the CPU
+ * @param gpuMemoryFraction share of GPU memory a worker may use (passed to the worker)
+ * @param modelDir passed to {@code getModel}; {@code tmpFolder} is created under it
+ * @param modelName passed to {@code getModel}
+ * @param tmpFolder temp folder name under {@code modelDir}
+ * @param protocol payload protocol, {@code numpy} or {@code obj}
+ * @param maxQueueSize requests waiting for a worker before new ones are answered {@code
+ *     OVERLOADED}
+ * @param maxRequestBytes largest payload accepted; larger ones are answered {@code BAD_REQUEST}
+ * @param requestTimeout deadline for requests that bring none of their own; zero = none
+ * @param drainTimeout how long a shutdown waits for queued and running work
+ * @param startupTimeout how long start-up waits for every worker to load its model
+ * @param tokenFile where the admin token for remote {@code TERMINATION} is written ({@code
+ *     null}: {@code ~/.wkr/run/server-<port_in>.token})
+ */
+public record ServerConfig(
+        String bindHost,
+        int portIn,
+        int portOut,
+        Integer httpPort,
+        int numWorker,
+        int batchSize,
+        Duration batchGroupTimeout,
+        List<Integer> deviceMap,
+        boolean cpu,
+        double gpuMemoryFraction,
+        Path modelDir,
+        String modelName,
+        String tmpFolder,
+        Protocol protocol,
+        int maxQueueSize,
+        int maxRequestBytes,
+        Duration requestTimeout,
+        Duration drainTimeout,
+        Duration startupTimeout,
+        Path tokenFile) {
+
+    public ServerConfig {
+        Objects.requireNonNull(bindHost, "bindHost == null");
+        checkPort("portIn", portIn);
+        checkPort("portOut", portOut);
+        if (portIn != 0 && portIn == portOut) throw new IllegalArgumentException("portIn == portOut: " + portIn);
+        if (httpPort != null) checkPort("httpPort", httpPort);
+        if (numWorker < 1) throw new IllegalArgumentException("numWorker < 1: " + numWorker);
+        if (batchSize < 1) throw new IllegalArgumentException("batchSize < 1: " + batchSize);
+        Objects.requireNonNull(batchGroupTimeout, "batchGroupTimeout == null");
+        if (batchGroupTimeout.isNegative()) throw new IllegalArgumentException("batchGroupTimeout < 0: " + batchGroupTimeout);
+        deviceMap = List.copyOf(deviceMap);
+        if (deviceMap.isEmpty()) throw new IllegalArgumentException("deviceMap is empty");
+        for (int d : deviceMap) if (d < -1) throw new IllegalArgumentException("device id < -1: " + d);
+        if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
+            throw new IllegalArgumentException("gpuMemoryFraction not in (0, 1]: " + gpuMemoryFraction);
+        }
+        Objects.requireNonNull(modelDir, "modelDir == null");
+        Objects.requireNonNull(tmpFolder, "tmpFolder == null");
+        Objects.requireNonNull(protocol, "protocol == null");
+        if (maxQueueSize < 1) throw new IllegalArgumentException("maxQueueSize < 1: " + maxQueueSize);
+        if (maxRequestBytes < 1) throw new IllegalArgumentException("maxRequestBytes < 1: " + maxRequestBytes);
+        Objects.requireNonNull(requestTimeout, "requestTimeout == null");
+        if (requestTimeout.isNegative()) throw new IllegalArgumentException("requestTimeout < 0: " + requestTimeout);
+        Objects.requireNonNull(drainTimeout, "drainTimeout == null");
+        Objects.requireNonNull(startupTimeout, "startupTimeout == null");
+    }
+
+    private static void checkPort(String name, int port) {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException(name + " not in 0..65535: " + port);
+    }
+
+    /** The device each worker gets: {@code deviceMap} cycled and cut to {@code numWorker}. */
+    public List<Integer> effectiveDeviceMap() {
+        List<Integer> out = new ArrayList<>(numWorker);
+        for (int i = 0; i < numWorker; i++) out.add(cpu ? -1 : deviceMap.get(i % deviceMap.size()));
+        return out;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builder with the original's defaults where they make sense. */
+    public static final class Builder {
+        private String bindHost = "*";
+        private int portIn;
+        private int portOut;
+        private Integer httpPort;
+        private int numWorker = 1;
+        private int batchSize = 10;
+        private Duration batchGroupTimeout = Duration.ZERO;
+        private List<Integer> deviceMap = List.of(-1);
+        private boolean cpu;
+        private double gpuMemoryFraction = 0.2;
+        private Path modelDir = Path.of(".");
+        private String modelName;
+        private String tmpFolder = "tmp_wkr";
+        private Protocol protocol = Protocol.OBJ;
+        private int maxQueueSize = 1024;
+        private int maxRequestBytes = 16 << 20;
+        private Duration requestTimeout = Duration.ZERO;
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private Duration startupTimeout = Duration.ofMinutes(5);
+        private Path tokenFile;
+
+        Builder() {}
+
+        Builder(ServerConfig c) {
+            bindHost = c.bindHost;
+            portIn = c.portIn;
+            portOut = c.portOut;
+            httpPort = c.httpPort;
+            numWorker = c.numWorker;
+            batchSize = c.batchSize;
+            batchGroupTimeout = c.batchGroupTimeout;
+            deviceMap = c.deviceMap;
+            cpu = c.cpu;
+            gpuMemoryFraction = c.gpuMemoryFraction;
+            modelDir = c.modelDir;
+            modelName = c.modelName;
+            tmpFolder = c.tmpFolder;
+            protocol = c.protocol;
+            maxQueueSize = c.maxQueueSize;
+            maxRequestBytes = c.maxRequestBytes;
+            requestTimeout = c.requestTimeout;
+            drainTimeout = c.drainTimeout;
+            startupTimeout = c.startupTimeout;
+            tokenFile = c.tokenFile;
+        }
+
+        public Builder bindHost(String v) { bindHost = v; return this; }
+        public Builder portIn(int v) { portIn = v; return this; }
+        public Builder portOut(int v) { portOut = v; return this; }
+        public Builder httpPort(Integer v) { httpPort = v; return this; }
+        public Builder numWorker(int v) { numWorker = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder batchGroupTimeout(Duration v) { batchGroupTimeout = v; return this; }
+        public Builder deviceMap(List<Integer> v) { deviceMap = v; return this; }
+        public Builder cpu(boolean v) { cpu = v; return this; }
+        public Builder gpuMemoryFraction(double v) { gpuMemoryFraction = v; return this; }
+        public Builder modelDir(Path v) { modelDir = v; return this; }
+        public Builder modelName(String v) { modelName = v; return this; }
+        public Builder tmpFolder(String v) { tmpFolder = v; return this; }
+        public Builder protocol(Protocol v) { protocol = v; return this; }
+        public Builder maxQueueSize(int v) { maxQueueSize = v; return this; }
+        public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
+        public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
+        public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
+        public Builder startupTimeout(Duration v) { startupTimeout = v; return this; }
+        public Builder tokenFile(Path v) { tokenFile = v; return this; }
+
+        public ServerConfig build() {
+            return new ServerConfig(bindHost, portIn, portOut, httpPort, numWorker, batchSize, batchGroupTimeout,
+                    deviceMap, cpu, gpuMemoryFraction, modelDir, modelName, tmpFolder, protocol, maxQueueSize,
+                    maxRequestBytes, requestTimeout, drainTimeout, startupTimeout, tokenFile);
+        }
+    }
+}

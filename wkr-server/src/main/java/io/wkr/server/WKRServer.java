@@ -1,0 +1,333 @@
+package io.wkr.server;
+
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.Protocol;
+import io.wkr.protocol.Tensor;
+import io.wkr.protocol.Wire;
+import io.wkr.server.batching.JobQueue;
+import io.wkr.server.internal.AdminToken;
+import io.wkr.server.sink.Sink;
+import io.wkr.server.stats.ServerStats;
+import io.wkr.server.stats.WorkerStats;
+import io.wkr.server.ventilator.Ventilator;
+import io.wkr.server.worker.WorkerPool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A wkr server: a ventilator that takes requests on {@code port_in}, a bounded queue, {@code
+ * num_worker} workers that run dynamic batches through a {@link WKRHardWorker}, and a sink that
+ * publishes replies on {@code port_out}.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.builder().portIn(5555).portOut(5556).numWorker(2).batchSize(32).build();
+ * try (WKRServer server = new WKRServer(config, MyWorker::new)) {
+ *     server.start();              // returns when every worker has loaded its model
+ *     server.awaitTermination();   // until TERMINATION (with the admin token) or close()
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} drains: no new requests are taken, queued and running ones are finished
+ * (up to {@code drainTimeout}), every reply is published, then the sockets close. Thread-safe.
+ */
+public final class WKRServer implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(WKRServer.class);
+    private static final AtomicInteger SERVERS = new AtomicInteger();
+
+    private final ServerConfig config;
+    private final Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory;
+    private final String workerClassName;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final int serverNo = SERVERS.incrementAndGet();
+    private final Object lifecycle = new Object();
+    private ZContext context;
+    private JobQueue queue;
+    private Sink sink;
+    private Ventilator ventilator;
+    private WorkerPool workers;
+    private ServerStats stats;
+    private AdminToken token;
+    private Thread sinkThread;
+    private Thread ventilatorThread;
+    private int portIn;
+    private int portOut;
+    private long startMillis;
+    private volatile State state = State.NEW;
+
+    /** Lifecycle of a server. */
+    public enum State { NEW, STARTING, READY, DRAINING, STOPPED }
+
+    /**
+     * @param workerFactory makes one {@link WKRHardWorker} per worker (for instance {@code
+     *     MyWorker::new}); called on the worker's thread
+     */
+    public WKRServer(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory) {
+        this.config = Objects.requireNonNull(config, "config == null");
+        this.workerFactory = Objects.requireNonNull(workerFactory, "workerFactory == null");
+        this.workerClassName = workerFactory.get().getClass().getName();
+    }
+
+    /**
+     * Binds the sockets, loads every worker's model and starts serving.
+     *
+     * @throws IllegalStateException when a port cannot be bound or a worker cannot load its model;
+     *     everything started so far is closed again
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (state != State.NEW) throw new IllegalStateException("server already started");
+            state = State.STARTING;
+        }
+        try {
+            doStart();
+        } catch (RuntimeException e) {
+            shutdown(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    private void doStart() {
+        WKRHardWorker<?, ?, ?> probe = workerFactory.get();
+        if (config.protocol() == Protocol.NUMPY && !probe.inputType().isAssignableFrom(Tensor.class)) {
+            throw new IllegalStateException(workerClassName + " takes " + probe.inputType().getName()
+                    + " inputs, but the numpy protocol delivers io.wkr.protocol.Tensor");
+        }
+        PayloadCodec codec = PayloadCodec.of(config.protocol(), probe.objClasses());
+        List<WorkerStats> ws = new ArrayList<>();
+        List<Integer> devices = config.effectiveDeviceMap();
+        for (int i = 0; i < config.numWorker(); i++) ws.add(new WorkerStats(i, devices.get(i)));
+        stats = new ServerStats(config.batchSize(), ws);
+        queue = new JobQueue(config.maxQueueSize());
+        context = new ZContext(1);
+        context.setLinger(0);
+
+        ZMQ.Socket pub = context.createSocket(SocketType.PUB);
+        pub.setSndHWM(100_000);
+        pub.setLinger(2000);
+        portOut = bind(pub, config.portOut(), "port_out");
+        ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
+        frontend.setRcvHWM(10_000);
+        frontend.setLinger(0);
+        frontend.setMaxMsgSize(2L * config.maxRequestBytes() + 65_536);
+        portIn = bind(frontend, config.portIn(), "port_in");
+        sink = new Sink(pub, stats, config.maxQueueSize() + config.numWorker() * config.batchSize() + 65_536);
+
+        Path tmpDir = config.modelDir().resolve(config.tmpFolder());
+        try {
+            Files.createDirectories(tmpDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create tmp folder " + tmpDir, e);
+        }
+        sinkThread = new Thread(sink, "wkr-sink");
+        sinkThread.start();
+        workers = new WorkerPool(config, workerFactory, queue, sink, stats, codec);
+        logger.info("loading {} x {} (protocol {}, batch_size {}, batch_group_timeout {} ms)", config.numWorker(),
+                workerClassName, config.protocol().wireName(), config.batchSize(), config.batchGroupTimeout().toMillis());
+        workers.start(tmpDir);
+
+        token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
+        ventilator = new Ventilator(context, frontend, "inproc://wkr-control-" + serverNo, config, queue, sink, stats,
+                token, this::status, this::terminateAsync);
+        ventilatorThread = new Thread(ventilator, "wkr-ventilator");
+        ventilatorThread.start();
+        startMillis = System.currentTimeMillis();
+        state = State.READY;
+        logger.info("ready: port_in {} port_out {}, {} workers; admin token in {}", portIn, portOut,
+                config.numWorker(), token.file());
+    }
+
+    private int bind(ZMQ.Socket socket, int port, String what) {
+        String host = config.bindHost();
+        try {
+            if (port == 0) {
+                return socket.bindToRandomPort("tcp://" + host, 1024, 65535);
+            }
+            socket.bind("tcp://" + host + ":" + port);
+            return port;
+        } catch (RuntimeException e) {
+            socket.close();
+            throw new IllegalStateException("cannot bind " + what + " tcp://" + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound request port (useful when configured as 0). */
+    public int portIn() {
+        return portIn;
+    }
+
+    /** The bound reply port (useful when configured as 0). */
+    public int portOut() {
+        return portOut;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** True while serving with every model loaded, false while starting or draining. */
+    public boolean ready() {
+        return state == State.READY && workers.ready();
+    }
+
+    /** The live statistics; null before {@link #start()}. */
+    public ServerStats stats() {
+        return stats;
+    }
+
+    /** The file holding the admin token a remote {@code TERMINATION} must carry. */
+    public Path tokenFile() {
+        return token.file();
+    }
+
+    /**
+     * Configuration and live statistics, as returned to {@code SHOW_CONFIG}. A superset of the
+     * original's keys ({@code protocol}, {@code server_version}, {@code num_worker}, ...).
+     */
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("protocol", config.protocol().wireName());
+        m.put("server_version", Wire.COMPAT_SERVER_VERSION);
+        m.put("wkr_version", Wire.WKR_VERSION);
+        m.put("java_version", System.getProperty("java.version"));
+        m.put("worker_class", workerClassName);
+        m.put("state", state.name());
+        m.put("ready", ready());
+        m.put("port", portIn);
+        m.put("port_out", portOut);
+        m.put("http_port", config.httpPort());
+        m.put("num_worker", config.numWorker());
+        m.put("batch_size", config.batchSize());
+        m.put("main_batch_size", config.batchSize());
+        m.put("batch_group_timeout", config.batchGroupTimeout().toMillis());
+        m.put("device_map", config.deviceMap());
+        m.put("main_device_map", config.effectiveDeviceMap());
+        m.put("cpu", config.cpu());
+        m.put("gpu_memory_fraction", config.gpuMemoryFraction());
+        m.put("model_dir", config.modelDir().toString());
+        m.put("model_name", config.modelName());
+        m.put("tmp_folder", config.tmpFolder());
+        m.put("max_queue_size", config.maxQueueSize());
+        m.put("max_request_bytes", config.maxRequestBytes());
+        m.put("request_timeout_ms", config.requestTimeout().toMillis());
+        m.put("server_start_time", Instant.ofEpochMilli(startMillis).toString());
+        m.put("server_current_time", LocalDateTime.now().toString());
+        m.put("uptime_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
+        Map<String, Object> live = stats.toMap(queue.size(), queue.capacity());
+        m.putAll(live);
+        m.put("statistic", originalStatistic());
+        return m;
+    }
+
+    /** The original's {@code statistic} keys, for dashboards written against it. */
+    private Map<String, Object> originalStatistic() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        long data = stats.received.sum();
+        s.put("num_data_request", data);
+        s.put("num_total_seq", data);
+        s.put("num_sys_request", stats.controlRequests.sum());
+        s.put("num_total_request", data + stats.controlRequests.sum());
+        s.put("num_exception", stats.errorsTotal());
+        s.put("num_active_client", stats.activeClients.get());
+        return s;
+    }
+
+    private void terminateAsync() {
+        Thread t = new Thread(this::close, "wkr-shutdown");
+        t.setDaemon(false);
+        t.start();
+    }
+
+    /** Blocks until the server has stopped. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** Blocks until the server has stopped or the timeout passes; true if it stopped. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Drains and stops (see the class comment); waits at most {@code drainTimeout} for work. */
+    @Override
+    public void close() {
+        shutdown(config.drainTimeout());
+    }
+
+    private void shutdown(Duration drainTimeout) {
+        synchronized (lifecycle) {
+            if (state == State.DRAINING || state == State.STOPPED) {
+                awaitQuietly();
+                return;
+            }
+            boolean wasStarted = state != State.NEW;
+            state = State.DRAINING;
+            if (!wasStarted) {
+                finish();
+                return;
+            }
+        }
+        logger.info("draining: {} queued", queue == null ? 0 : queue.size());
+        if (ventilator != null) ventilator.startDraining();
+        if (workers != null) workers.drain(drainTimeout);
+        if (ventilatorThread != null) {
+            try (ZMQ.Socket stop = context.createSocket(SocketType.PAIR)) {
+                stop.connect("inproc://wkr-control-" + serverNo);
+                stop.send("STOP");
+                join(ventilatorThread);
+            }
+        }
+        if (sinkThread != null) {
+            sink.stop();
+            join(sinkThread);
+        }
+        if (context != null) context.close();
+        if (token != null) token.delete();
+        finish();
+        logger.info("stopped");
+    }
+
+    private void finish() {
+        state = State.STOPPED;
+        terminated.countDown();
+    }
+
+    private void awaitQuietly() {
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) logger.warn("{} did not stop within 10 s", t.getName());
+    }
+}

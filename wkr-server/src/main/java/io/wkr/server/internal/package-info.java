@@ -1,0 +1,2 @@
+/** Server helpers that are not API: admin token, status encoding. */
+package io.wkr.server.internal;

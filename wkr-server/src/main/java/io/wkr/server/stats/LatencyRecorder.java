@@ -1,0 +1,42 @@
+package io.wkr.server.stats;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * A latency distribution in microseconds: wait-free recording on the hot path (HdrHistogram
+ * {@link Recorder}), merged into a cumulative histogram when someone reads it.
+ */
+public final class LatencyRecorder {
+    private static final long MAX_MICROS = 3_600_000_000L;
+    private final Recorder recorder = new Recorder(MAX_MICROS, 3);
+    private final Histogram total = new Histogram(MAX_MICROS, 3);
+    private Histogram interval;
+
+    public void recordNanos(long nanos) {
+        recorder.recordValue(Math.min(Math.max(nanos / 1000, 0), MAX_MICROS));
+    }
+
+    /** A copy of everything recorded so far. */
+    public synchronized Histogram snapshot() {
+        interval = recorder.getIntervalHistogram(interval);
+        total.add(interval);
+        return total.copy();
+    }
+
+    /** count, mean, p50, p90, p99, p99.9 and max, in milliseconds. */
+    public Map<String, Object> toMillisMap() {
+        Histogram h = snapshot();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", h.getTotalCount());
+        m.put("mean", h.getTotalCount() == 0 ? 0.0 : h.getMean() / 1000.0);
+        m.put("p50", h.getValueAtPercentile(50) / 1000.0);
+        m.put("p90", h.getValueAtPercentile(90) / 1000.0);
+        m.put("p99", h.getValueAtPercentile(99) / 1000.0);
+        m.put("p999", h.getValueAtPercentile(99.9) / 1000.0);
+        m.put("max", h.getMaxValue() / 1000.0);
+        return m;
+    }
+}

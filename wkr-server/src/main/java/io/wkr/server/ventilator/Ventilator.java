@@ -1,0 +1,245 @@
+package io.wkr.server.ventilator;
+
+import io.wkr.protocol.Envelope;
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.Wire;
+import io.wkr.protocol.internal.Json;
+import io.wkr.server.ServerConfig;
+import io.wkr.server.batching.Job;
+import io.wkr.server.batching.JobQueue;
+import io.wkr.server.internal.AdminToken;
+import io.wkr.server.internal.StatusEncoding;
+import io.wkr.server.sink.Sink;
+import io.wkr.server.stats.ServerStats;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * Reads the frontend ({@code port_in}) and decides, per message: malformed (answered {@code
+ * BAD_REQUEST} when a sender can be named, else logged and dropped), {@code SHOW_CONFIG} (status
+ * reply), {@code TERMINATION} (drain, only with the admin token), or a data request (admitted to
+ * the job queue, or answered {@code OVERLOADED} / {@code SHUTTING_DOWN} at once). It never
+ * decodes payloads and never blocks on anything but its poller.
+ *
+ * <p>Confined to the {@code wkr-ventilator} thread, which owns the frontend and control sockets.
+ */
+public final class Ventilator implements Runnable {
+    private static final Logger logger = LoggerFactory.getLogger(Ventilator.class);
+    private static final int MAX_FRAMES = 8;
+    private static final int MAX_TRACKED_CLIENTS = 10_000;
+    private static final long ACTIVE_CLIENT_NANOS = 180_000_000_000L;
+
+    private final ZContext context;
+    private final ZMQ.Socket frontend;
+    private final String controlEndpoint;
+    private final ServerConfig config;
+    private final JobQueue queue;
+    private final Sink sink;
+    private final ServerStats stats;
+    private final AdminToken token;
+    private final Supplier<Map<String, Object>> status;
+    private final Runnable onTermination;
+    private final LinkedHashMap<String, Long> clients = new LinkedHashMap<>(256, 0.75f, true);
+    private volatile boolean draining;
+    private long lastClientSweep = System.nanoTime();
+    private long lastMalformedLog;
+
+    public Ventilator(ZContext context, ZMQ.Socket frontend, String controlEndpoint, ServerConfig config,
+            JobQueue queue, Sink sink, ServerStats stats, AdminToken token, Supplier<Map<String, Object>> status,
+            Runnable onTermination) {
+        this.context = context;
+        this.frontend = frontend;
+        this.controlEndpoint = controlEndpoint;
+        this.config = config;
+        this.queue = queue;
+        this.sink = sink;
+        this.stats = stats;
+        this.token = token;
+        this.status = status;
+        this.onTermination = onTermination;
+    }
+
+    /** From now on data requests are answered {@code SHUTTING_DOWN}. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    @Override
+    public void run() {
+        ZMQ.Socket control = context.createSocket(org.zeromq.SocketType.PAIR);
+        control.bind(controlEndpoint);
+        ZMQ.Poller poller = context.createPoller(2);
+        poller.register(frontend, ZMQ.Poller.POLLIN);
+        poller.register(control, ZMQ.Poller.POLLIN);
+        try {
+            while (true) {
+                poller.poll(1000);
+                if (poller.pollin(1)) break;
+                if (poller.pollin(0)) drainFrontend();
+                sweepClients();
+            }
+        } finally {
+            poller.close();
+            frontend.close();
+            control.close();
+            logger.debug("ventilator stopped");
+        }
+    }
+
+    private void drainFrontend() {
+        for (int n = 0; n < 4096; n++) {
+            List<byte[]> frames = readMessage();
+            if (frames == null) return;
+            handle(frames);
+        }
+    }
+
+    private List<byte[]> readMessage() {
+        byte[] first = frontend.recv(ZMQ.DONTWAIT);
+        if (first == null) return null;
+        List<byte[]> frames = new ArrayList<>(4);
+        frames.add(first);
+        while (frontend.hasReceiveMore()) {
+            byte[] f = frontend.recv(0);
+            if (frames.size() < MAX_FRAMES) frames.add(f);
+            else frames.set(MAX_FRAMES - 1, f); // keep counting cheap; the message is rejected anyway
+        }
+        return frames;
+    }
+
+    private void handle(List<byte[]> frames) {
+        if (frames.size() != 4) {
+            malformed(frames, "expected 4 frames [identity, request id, payload, info], got "
+                    + (frames.size() >= MAX_FRAMES ? MAX_FRAMES + " or more" : frames.size()));
+            return;
+        }
+        byte[] identity = frames.get(0);
+        byte[] requestId = frames.get(1);
+        byte[] payload = frames.get(2);
+        byte[] info = frames.get(3);
+        if (Wire.is(payload, Wire.SHOW_CONFIG)) {
+            showConfig(identity, requestId, info);
+        } else if (Wire.is(payload, Wire.TERMINATION)) {
+            terminate(identity, requestId, info);
+        } else {
+            admit(identity, requestId, payload, info);
+        }
+    }
+
+    private void admit(byte[] identity, byte[] requestId, byte[] payload, byte[] info) {
+        long now = System.nanoTime();
+        stats.received.increment();
+        stats.receivedRate.add(1);
+        if (identity.length == 0) {
+            malformed(List.of(identity, requestId, payload, info), "empty identity: no one to reply to");
+            return;
+        }
+        trackClient(identity, now);
+        if (draining) {
+            reject(identity, requestId, ErrorCode.SHUTTING_DOWN, "server is draining and takes no new requests", now);
+            return;
+        }
+        if (payload.length > config.maxRequestBytes()) {
+            reject(identity, requestId, ErrorCode.BAD_REQUEST, "payload of " + payload.length
+                    + " bytes exceeds the server's limit of " + config.maxRequestBytes() + " bytes", now);
+            return;
+        }
+        Map<String, Object> parsed;
+        try {
+            parsed = Json.parseObject(info);
+        } catch (IllegalArgumentException e) {
+            reject(identity, requestId, ErrorCode.BAD_REQUEST, "info frame is not a JSON object ("
+                    + e.getMessage() + "): " + Wire.preview(info), now);
+            return;
+        }
+        Job job = new Job(identity, requestId, payload, parsed, now, deadline(parsed, now));
+        if (!queue.offer(job)) {
+            reject(identity, requestId, ErrorCode.OVERLOADED, "queue full (" + queue.capacity()
+                    + " requests waiting); retry later", now);
+            return;
+        }
+        stats.accepted.increment();
+    }
+
+    private long deadline(Map<String, Object> info, long now) {
+        long ms = 0;
+        if (info.get(Wire.INFO_TIMEOUT_MS) instanceof Number n && n.doubleValue() > 0) {
+            ms = (long) Math.ceil(n.doubleValue());
+        }
+        long serverMs = config.requestTimeout().toMillis();
+        if (serverMs > 0 && (ms == 0 || serverMs < ms)) ms = serverMs;
+        return ms == 0 ? Job.NO_DEADLINE : now + ms * 1_000_000L;
+    }
+
+    private void reject(byte[] identity, byte[] requestId, ErrorCode code, String message, long arrival) {
+        sink.offer(Envelope.error(identity, requestId, code, message), arrival, code);
+    }
+
+    private void showConfig(byte[] identity, byte[] requestId, byte[] info) {
+        stats.controlRequests.increment();
+        if (identity.length == 0) return;
+        boolean json = new String(info, StandardCharsets.UTF_8).contains("\"json\"");
+        Map<String, Object> s = status.get();
+        s.put("client", new String(identity, StandardCharsets.UTF_8));
+        byte[] body = json ? StatusEncoding.json(s) : StatusEncoding.pickle(s);
+        sink.offer(new Envelope(identity, requestId, body, json ? StatusEncoding.JSON_INFO : Wire.PICKLE_INFO), -1, null);
+    }
+
+    private void terminate(byte[] identity, byte[] requestId, byte[] info) {
+        stats.controlRequests.increment();
+        String who = identity.length == 0 ? "an anonymous peer" : "client " + Wire.preview(identity);
+        if (!token.matches(info)) {
+            logger.warn("refused TERMINATION from {}: no valid admin token", who);
+            if (identity.length > 0) {
+                sink.offer(Envelope.error(identity, requestId, ErrorCode.UNAUTHORIZED,
+                        "TERMINATION needs the server's admin token (see " + token.file() + ")"), -1, null);
+            }
+            return;
+        }
+        logger.info("TERMINATION from {}: draining", who);
+        onTermination.run();
+    }
+
+    private void malformed(List<byte[]> frames, String why) {
+        stats.malformed.increment();
+        long now = System.nanoTime();
+        if (now - lastMalformedLog > 1_000_000_000L) {
+            lastMalformedLog = now;
+            logger.warn("malformed request ({}); {} so far", why, stats.malformed.sum());
+        }
+        // A sender can be named when frame 0 is a plausible identity and frame 1 a request id.
+        if (frames.size() >= 2 && frames.get(0).length > 0 && frames.get(0).length <= 255) {
+            stats.error(ErrorCode.BAD_REQUEST);
+            sink.offer(Envelope.error(frames.get(0), frames.get(1), ErrorCode.BAD_REQUEST, why), -1, null);
+        }
+    }
+
+    private void trackClient(byte[] identity, long now) {
+        String key = new String(identity, StandardCharsets.ISO_8859_1);
+        if (clients.put(key, now) == null) {
+            if (clients.size() > MAX_TRACKED_CLIENTS) {
+                Iterator<String> it = clients.keySet().iterator();
+                it.next();
+                it.remove();
+            }
+            stats.activeClients.set(clients.size());
+        }
+    }
+
+    private void sweepClients() {
+        long now = System.nanoTime();
+        if (now - lastClientSweep < 1_000_000_000L) return;
+        lastClientSweep = now;
+        clients.values().removeIf(seen -> now - seen > ACTIVE_CLIENT_NANOS);
+        stats.activeClients.set(clients.size());
+    }
+}

@@ -1,0 +1,169 @@
+package io.wkr.server.worker;
+
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.server.ServerConfig;
+import io.wkr.server.WKRHardWorker;
+import io.wkr.server.WorkerContext;
+import io.wkr.server.batching.Job;
+import io.wkr.server.batching.JobQueue;
+import io.wkr.server.sink.Sink;
+import io.wkr.server.stats.ServerStats;
+import io.wkr.server.stats.WorkerStats;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code num_worker} worker threads, one model instance each, pinned to the devices of the
+ * device map. Starts them and waits for every model to load; drains and stops them.
+ */
+public final class WorkerPool {
+    private static final Logger logger = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final ServerConfig config;
+    private final Supplier<? extends WKRHardWorker<?, ?, ?>> factory;
+    private final JobQueue queue;
+    private final Sink sink;
+    private final ServerStats stats;
+    private final PayloadCodec codec;
+    private final List<WorkerSlot> slots = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopping;
+
+    public WorkerPool(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> factory, JobQueue queue,
+            Sink sink, ServerStats stats, PayloadCodec codec) {
+        this.config = config;
+        this.factory = factory;
+        this.queue = queue;
+        this.sink = sink;
+        this.stats = stats;
+        this.codec = codec;
+    }
+
+    /**
+     * Starts every worker and waits until all have loaded their models.
+     *
+     * @throws IllegalStateException when a worker fails to load, or the start-up timeout passes
+     */
+    public void start(Path tmpDir) {
+        List<Integer> devices = config.effectiveDeviceMap();
+        for (int i = 0; i < config.numWorker(); i++) {
+            int id = i;
+            WorkerContext ctx = new WorkerContext(id, devices.get(i), config, tmpDir, stats::custom);
+            WorkerSlot slot = new WorkerSlot(this, ctx, stats.workers().get(i));
+            Thread t = new Thread(slot, "wkr-worker-" + id);
+            t.setDaemon(true);
+            slots.add(slot);
+            threads.add(t);
+            logger.info("worker {} -> {}", id, WorkerSlot.deviceName(devices.get(i)));
+            t.start();
+        }
+        long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+        for (WorkerSlot slot : slots) {
+            int id = slot.stats().workerId();
+            try {
+                slot.loaded().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("worker " + id + " failed to load its model: " + e.getCause(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("worker " + id + " did not load its model within "
+                        + config.startupTimeout().toSeconds() + " s (-startup_timeout)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for worker " + id);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    WKRHardWorker<Object, Object, Object> newWorker() {
+        return (WKRHardWorker<Object, Object, Object>) factory.get();
+    }
+
+    JobQueue queue() {
+        return queue;
+    }
+
+    PayloadCodec codec() {
+        return codec;
+    }
+
+    ServerStats stats() {
+        return stats;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** True when every worker has its model loaded and none has failed. */
+    public boolean ready() {
+        for (WorkerSlot s : slots) {
+            if (!s.loaded().isDone() || s.loaded().isCompletedExceptionally()) return false;
+        }
+        return !slots.isEmpty();
+    }
+
+    void succeed(Job job, Object output) {
+        PayloadCodec.Encoded enc;
+        try {
+            enc = codec.encode(output, 0);
+        } catch (RuntimeException e) {
+            fail(job, ErrorCode.WORKER_FAILED, "the model's output could not be encoded: " + e.getMessage());
+            return;
+        }
+        if (job.tryComplete()) sink.put(job.reply(enc.payload(), enc.info()), job.arrivalNanos(), null);
+    }
+
+    /** Answers a job with an error, unless someone answered it already. */
+    public void fail(Job job, ErrorCode code, String message) {
+        if (job.tryComplete()) sink.put(job.error(code, message), job.arrivalNanos(), code);
+    }
+
+    /**
+     * Lets the workers finish everything queued, then stop; waits until {@code timeout}. Whatever
+     * is still queued or running after that is answered {@code SHUTTING_DOWN}.
+     *
+     * @return true when every worker stopped in time
+     */
+    public boolean drain(Duration timeout) {
+        stopping = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean clean = true;
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) clean = false;
+        }
+        if (!clean) {
+            String msg = "server stopped before this request was run (drain timeout " + timeout.toSeconds() + " s)";
+            for (Job job : queue.drainAll()) fail(job, ErrorCode.SHUTTING_DOWN, msg);
+            for (WorkerSlot s : slots) for (Job job : s.current()) fail(job, ErrorCode.SHUTTING_DOWN, msg);
+            logger.warn("drain timed out after {} s; unfinished requests were answered SHUTTING_DOWN",
+                    timeout.toSeconds());
+        }
+        return clean;
+    }
+
+    /** Fails the queue when start-up is aborted: nothing was accepted yet, so it is empty. */
+    public void abort() {
+        stopping = true;
+    }
+
+    /** Completes when the given worker has loaded (for tests and readiness). */
+    public CompletableFuture<Void> loaded(int workerId) {
+        return slots.get(workerId).loaded();
+    }
+}

@@ -1,0 +1,204 @@
+package io.wkr.server.worker;
+
+import io.wkr.protocol.BadRequestException;
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.server.WKRHardWorker;
+import io.wkr.server.WorkerContext;
+import io.wkr.server.batching.Job;
+import io.wkr.server.stats.WorkerState;
+import io.wkr.server.stats.WorkerStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker: loads a model, then runs batches until the pool stops. An {@link Error} thrown by
+ * the model fails its batch and replaces the worker instance (close, load again); an exception
+ * fails only its batch. Runs on its own thread {@code wkr-worker-<id>}; all fields but {@code
+ * current} are confined to it.
+ */
+final class WorkerSlot implements Runnable {
+    private static final Logger logger = LoggerFactory.getLogger(WorkerSlot.class);
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final WorkerPool pool;
+    private final WorkerContext context;
+    private final WorkerStats stats;
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    private volatile List<Job> current = List.of();
+
+    WorkerSlot(WorkerPool pool, WorkerContext context, WorkerStats stats) {
+        this.pool = pool;
+        this.context = context;
+        this.stats = stats;
+    }
+
+    CompletableFuture<Void> loaded() {
+        return loaded;
+    }
+
+    /** The batch being run right now (empty when idle). */
+    List<Job> current() {
+        return current;
+    }
+
+    WorkerStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void run() {
+        boolean restart = true;
+        while (restart) {
+            WKRHardWorker<Object, Object, Object> worker = pool.newWorker();
+            Object model;
+            try {
+                worker.attach(context);
+                Object env = worker.getEnv(context.deviceId(), context.tmpDir());
+                model = worker.getModel(env, context.config().modelDir(), context.config().modelName(), context.tmpDir());
+            } catch (Throwable t) {
+                stats.failed(t.toString());
+                stats.state(WorkerState.FAILED);
+                logger.error("worker {} could not load its model", context.workerId(), t);
+                loaded.completeExceptionally(t);
+                return;
+            }
+            stats.state(WorkerState.IDLE);
+            loaded.complete(null);
+            logger.info("worker {} ready on {}", context.workerId(), deviceName(context.deviceId()));
+            try {
+                serve(worker, model);
+                restart = false;
+            } catch (FatalModelError e) {
+                logger.error("worker {} hit a fatal error and is being replaced", context.workerId(), e.getCause());
+                stats.state(WorkerState.RESTARTING);
+                stats.restarted();
+            } finally {
+                closeQuietly(worker, model);
+            }
+        }
+        stats.state(WorkerState.STOPPED);
+    }
+
+    static String deviceName(int deviceId) {
+        return deviceId < 0 ? "cpu" : "gpu " + deviceId;
+    }
+
+    private void serve(WKRHardWorker<Object, Object, Object> worker, Object model) {
+        int batchSize = context.config().batchSize();
+        Duration delay = context.config().batchGroupTimeout();
+        while (true) {
+            List<Job> batch;
+            try {
+                batch = pool.queue().takeBatch(batchSize, delay, POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (batch.isEmpty()) {
+                if (pool.stopping()) return;
+                continue;
+            }
+            current = batch;
+            try {
+                process(worker, model, batch);
+            } finally {
+                current = List.of();
+            }
+        }
+    }
+
+    private void process(WKRHardWorker<Object, Object, Object> worker, Object model, List<Job> batch) {
+        long now = System.nanoTime();
+        PayloadCodec codec = pool.codec();
+        Class<?> inputType = worker.inputType();
+        List<Job> live = new ArrayList<>(batch.size());
+        List<Object> inputs = new ArrayList<>(batch.size());
+        for (Job job : batch) {
+            pool.stats().queueWait.recordNanos(now - job.arrivalNanos());
+            if (job.expired(now)) {
+                pool.fail(job, ErrorCode.TIMEOUT, "deadline passed after "
+                        + (now - job.arrivalNanos()) / 1_000_000 + " ms in the queue; the request was not run");
+                continue;
+            }
+            try {
+                Object input = codec.decode(job.payload(), job.info());
+                if (input == null || !inputType.isInstance(input)) {
+                    throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
+                            + (input == null ? "null" : input.getClass().getSimpleName()));
+                }
+                inputs.add(input);
+                live.add(job);
+            } catch (BadRequestException e) {
+                pool.fail(job, ErrorCode.BAD_REQUEST, e.getMessage());
+            }
+        }
+        if (!live.isEmpty()) predict(worker, model, live, inputs);
+    }
+
+    private void predict(WKRHardWorker<Object, Object, Object> worker, Object model, List<Job> live, List<Object> inputs) {
+        stats.state(WorkerState.BUSY);
+        long t0 = System.nanoTime();
+        List<Object> outputs = null;
+        Throwable failure = null;
+        try {
+            outputs = worker.predict(model, inputs);
+        } catch (Exception e) {
+            failure = e;
+        } catch (Error e) {
+            failAll(live, e);
+            throw new FatalModelError(e);
+        } finally {
+            long dt = System.nanoTime() - t0;
+            pool.stats().batch(live.size(), dt);
+            stats.state(WorkerState.IDLE);
+        }
+        if (failure != null) {
+            failAll(live, failure);
+            stats.batchDone(live.size(), true);
+            return;
+        }
+        if (outputs == null || outputs.size() != live.size()) {
+            String msg = "predict returned " + (outputs == null ? "null" : outputs.size() + " outputs")
+                    + " for a batch of " + live.size() + " inputs; it must return one output per input";
+            stats.failed(msg);
+            logger.warn("worker {}: {}", context.workerId(), msg);
+            for (Job job : live) pool.fail(job, ErrorCode.WORKER_FAILED, msg);
+            stats.batchDone(live.size(), true);
+            return;
+        }
+        stats.batchDone(live.size(), false);
+        for (int i = 0; i < live.size(); i++) pool.succeed(live.get(i), outputs.get(i));
+    }
+
+    private void failAll(List<Job> live, Throwable failure) {
+        Set<String> clients = new HashSet<>();
+        for (Job job : live) clients.add(new String(job.identity(), java.nio.charset.StandardCharsets.UTF_8));
+        String msg = "model failed on a batch of " + live.size() + " requests from " + clients.size()
+                + " clients: " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        stats.failed(failure.toString());
+        logger.warn("worker {}: {}", context.workerId(), msg, failure);
+        for (Job job : live) pool.fail(job, ErrorCode.WORKER_FAILED, msg);
+    }
+
+    private void closeQuietly(WKRHardWorker<Object, Object, Object> worker, Object model) {
+        try {
+            worker.close(model);
+        } catch (Throwable t) {
+            logger.warn("worker {}: close hook failed", context.workerId(), t);
+        }
+    }
+
+    /** An {@link Error} from the model: the batch is failed and the worker replaced. */
+    private static final class FatalModelError extends RuntimeException {
+        FatalModelError(Error cause) {
+            super(cause);
+        }
+    }
+}
