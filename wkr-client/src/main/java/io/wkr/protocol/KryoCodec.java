@@ -8,6 +8,8 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,6 +65,16 @@ public final class KryoCodec implements PayloadCodec {
         k.register(HashMap.class, new BoundedMapSerializer(), id++);
         k.register(LinkedHashMap.class, new BoundedMapSerializer(), id++);
         k.register(Tensor.class, new TensorSerializer(), id++);
+        // Immutable JDK collections (List.of, Map.of, Set.of, Arrays.asList, ...) travel as their
+        // contents and are rebuilt as unmodifiable collections.
+        for (Object c : List.of(List.of(), List.of(1), Arrays.asList(1), Collections.emptyList(),
+                Collections.singletonList(1), Collections.unmodifiableList(new ArrayList<>()))) {
+            k.register(c.getClass(), new ImmutableListSerializer(), id++);
+        }
+        for (Object c : List.of(Map.of(), Map.of(1, 1), Collections.emptyMap(), Collections.singletonMap(1, 1),
+                Collections.unmodifiableMap(new HashMap<>()))) {
+            k.register(c.getClass(), new ImmutableMapSerializer(), id++);
+        }
         id = FIRST_USER_ID;
         for (Class<?> c : userClasses) k.register(c, id++);
         return k;
@@ -187,6 +199,51 @@ public final class KryoCodec implements PayloadCodec {
         protected Map<Object, Object> create(Kryo kryo, Input input, Class type, int size) {
             checkLength(input, size, 2);
             return type == LinkedHashMap.class ? new LinkedHashMap<>() : new HashMap<>();
+        }
+    }
+
+    private static final class ImmutableListSerializer extends Serializer<List<Object>> {
+        ImmutableListSerializer() {
+            super(false, true);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, List<Object> list) {
+            out.writeVarInt(list.size(), true);
+            for (Object o : list) kryo.writeClassAndObject(out, o);
+        }
+
+        @Override
+        public List<Object> read(Kryo kryo, Input in, Class<? extends List<Object>> type) {
+            int n = in.readVarInt(true);
+            checkLength(in, n, 1);
+            List<Object> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) out.add(kryo.readClassAndObject(in));
+            return Collections.unmodifiableList(out);
+        }
+    }
+
+    private static final class ImmutableMapSerializer extends Serializer<Map<Object, Object>> {
+        ImmutableMapSerializer() {
+            super(false, true);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, Map<Object, Object> map) {
+            out.writeVarInt(map.size(), true);
+            for (Map.Entry<Object, Object> e : map.entrySet()) {
+                kryo.writeClassAndObject(out, e.getKey());
+                kryo.writeClassAndObject(out, e.getValue());
+            }
+        }
+
+        @Override
+        public Map<Object, Object> read(Kryo kryo, Input in, Class<? extends Map<Object, Object>> type) {
+            int n = in.readVarInt(true);
+            checkLength(in, n, 2);
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) out.put(kryo.readClassAndObject(in), kryo.readClassAndObject(in));
+            return Collections.unmodifiableMap(out);
         }
     }
 

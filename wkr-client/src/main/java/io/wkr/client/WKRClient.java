@@ -1,0 +1,369 @@
+package io.wkr.client;
+
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.Protocol;
+import io.wkr.protocol.RequestTimeoutException;
+import io.wkr.protocol.ShuttingDownException;
+import io.wkr.protocol.WKRException;
+import io.wkr.protocol.Wire;
+import io.wkr.protocol.internal.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * Calls a wkr server: {@link #encode} sends one input and returns the worker's output.
+ *
+ * <p><b>A {@code WKRClient} is not thread-safe</b>: call it from one thread at a time (the
+ * futures it returns may be waited on anywhere). For many threads use {@link
+ * ConcurrentWKRClient}.
+ *
+ * <pre>{@code
+ * try (WKRClient client = new WKRClient("localhost", 5555, 5556)) {
+ *     Object echoed = client.encode("hello");
+ *     CompletableFuture<Object> later = client.encodeAsync(List.of(1, 2, 3));
+ * }
+ * }</pre>
+ *
+ * <p>Requests go out on a PUSH socket to {@code port_in}; replies come back on a SUB socket
+ * subscribed to this client's identity, read by a background thread {@code wkr-client-<n>} that
+ * completes the matching future. The constructor waits until the subscription is live (it
+ * repeats a status request until one is answered), so the first reply is never lost to the
+ * PUB/SUB slow-joiner race; unless {@code ignoreAllChecks}, it also checks the server's protocol
+ * and version. Errors come back as the {@link WKRException} subclass of their wire code.
+ */
+public final class WKRClient implements AutoCloseable {
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+
+    private final ClientConfig config;
+    private final PayloadCodec codec;
+    private final byte[] identity;
+    private final ZContext context;
+    private final boolean ownsContext;
+    private final ZMQ.Socket push;
+    private final ZMQ.Socket sub;
+    private final Thread receiver;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final String endpoint;
+    private volatile boolean closed;
+    private final Map<String, Object> serverStatusAtConnect;
+
+    /** A request waiting for its reply. */
+    static final class Pending extends CompletableFuture<Object> {
+        final long id;
+        final boolean status;
+
+        Pending(long id, boolean status) {
+            this.id = id;
+            this.status = status;
+        }
+    }
+
+    /** Connects with default options ({@code obj} protocol, 60 s timeout, checks on). */
+    public WKRClient(String ip, int port, int portOut) {
+        this(ClientConfig.builder(ip, port, portOut).build());
+    }
+
+    public WKRClient(ClientConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * @param sharedContext a context to create the sockets in (owned by the caller), or null for
+     *     a private one
+     * @throws RequestTimeoutException when the server does not answer within the timeout
+     * @throws IllegalStateException when the server's protocol or version does not match
+     */
+    WKRClient(ClientConfig config, ZContext sharedContext) {
+        this.config = config;
+        this.codec = PayloadCodec.of(config.protocol(), config.objClasses());
+        this.identity = config.identity().getBytes(StandardCharsets.UTF_8);
+        this.endpoint = "tcp://" + config.ip() + ":" + config.port() + "/" + config.portOut();
+        this.ownsContext = sharedContext == null;
+        this.context = ownsContext ? new ZContext(1) : sharedContext;
+        push = context.createSocket(SocketType.PUSH);
+        push.setLinger(0);
+        push.setHandshakeIvl(5000);
+        push.setSendTimeOut((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
+        push.connect("tcp://" + config.ip() + ":" + config.port());
+        sub = context.createSocket(SocketType.SUB);
+        sub.setLinger(0);
+        sub.setHandshakeIvl(5000);
+        sub.setRcvHWM(0);
+        sub.setReceiveTimeOut(100);
+        sub.subscribe(identity);
+        sub.connect("tcp://" + config.ip() + ":" + config.portOut());
+        receiver = new Thread(this::receiveLoop, "wkr-client-" + CLIENTS.incrementAndGet());
+        receiver.setDaemon(true);
+        receiver.start();
+        try {
+            serverStatusAtConnect = handshake();
+            if (!config.ignoreAllChecks()) check(serverStatusAtConnect);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public ClientConfig config() {
+        return config;
+    }
+
+    /** This client's identity (the topic its replies are published under). */
+    public String identity() {
+        return config.identity();
+    }
+
+    /**
+     * Sends one input and waits for its output.
+     *
+     * @throws RequestTimeoutException when no reply comes within the timeout
+     * @throws WKRException (a subclass per error code) when the server answers with an error
+     * @throws IllegalArgumentException when the protocol cannot carry {@code input}
+     */
+    public Object encode(Object input) {
+        return await(send(input, false), config.timeout());
+    }
+
+    /** {@link #encode} with the result cast to {@code type}. */
+    public <T> T encode(Object input, Class<T> type) {
+        return type.cast(encode(input));
+    }
+
+    /**
+     * Sends one input and returns at once; the future completes with the output, with the {@link
+     * WKRException} of an error reply, or with a {@link RequestTimeoutException} after the
+     * timeout.
+     */
+    public CompletableFuture<Object> encodeAsync(Object input) {
+        return withTimeout(send(input, false));
+    }
+
+    /** The server's configuration and live statistics (its {@code SHOW_CONFIG} reply). */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> serverStatus() {
+        return (Map<String, Object>) await(send(null, true), config.timeout());
+    }
+
+    /** The status the server returned while this client connected (checked unless ignored). */
+    public Map<String, Object> serverStatusAtConnect() {
+        return serverStatusAtConnect;
+    }
+
+    /** Number of requests sent and not yet answered. */
+    public int pendingRequests() {
+        return pending.size();
+    }
+
+    CompletableFuture<Object> withTimeout(Pending p) {
+        long ms = config.timeout().toMillis();
+        return p.orTimeout(ms, TimeUnit.MILLISECONDS).handle((v, e) -> {
+            if (e == null) return v;
+            pending.remove(p.id);
+            if (e instanceof TimeoutException) throw timeout(p.id);
+            throw e instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(e);
+        });
+    }
+
+    /** Sends a request (a status request when {@code status}) and registers its future. */
+    Pending send(Object input, boolean status) {
+        if (closed) throw new IllegalStateException("client is closed");
+        long id = requestIds.incrementAndGet();
+        byte[] payload;
+        byte[] info;
+        if (status) {
+            payload = Wire.SHOW_CONFIG;
+            info = Json.writeBytes(Map.of(Wire.INFO_FORMAT, "json"));
+        } else {
+            PayloadCodec.Encoded enc = codec.encode(input, config.timeout().toMillis());
+            payload = enc.payload();
+            info = enc.info();
+        }
+        Pending p = new Pending(id, status);
+        pending.put(id, p);
+        byte[] rid = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
+        boolean sent = push.send(identity, ZMQ.SNDMORE) && push.send(rid, ZMQ.SNDMORE)
+                && push.send(payload, ZMQ.SNDMORE) && push.send(info, 0);
+        if (!sent) {
+            pending.remove(id);
+            throw new RequestTimeoutException("could not send request " + id + " to " + endpoint + " within "
+                    + config.timeout().toMillis() + " ms");
+        }
+        return p;
+    }
+
+    Object await(Pending p, Duration timeout) {
+        try {
+            return p.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            pending.remove(p.id);
+            throw timeout(p.id);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            throw new WKRException(ErrorCode.INTERNAL, c.toString(), c);
+        } catch (InterruptedException e) {
+            pending.remove(p.id);
+            Thread.currentThread().interrupt();
+            throw new WKRException(ErrorCode.INTERNAL, "interrupted while waiting for request " + p.id, e);
+        }
+    }
+
+    private RequestTimeoutException timeout(long id) {
+        return new RequestTimeoutException("no reply from " + endpoint + " within " + config.timeout().toMillis()
+                + " ms (client " + config.identity() + ", request " + id + ")");
+    }
+
+    /** Repeats a status request, 100 ms apart and growing, until one is answered. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> handshake() {
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        long wait = 100;
+        while (true) {
+            Pending p = send(null, true);
+            try {
+                Object v = p.get(wait, TimeUnit.MILLISECONDS);
+                return v instanceof Map ? (Map<String, Object>) v : Map.of();
+            } catch (TimeoutException e) {
+                // Not answered yet: the subscription may not be live, or the server not up. The
+                // entry stays registered so a late answer to this attempt still completes it.
+                if (System.nanoTime() > deadline) {
+                    pending.clear();
+                    throw new RequestTimeoutException("no answer from a wkr server at " + endpoint + " within "
+                            + config.timeout().toMillis() + " ms");
+                }
+                wait = Math.min(wait * 2, 1000);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new WKRException(ErrorCode.INTERNAL, e.getCause().toString(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WKRException(ErrorCode.INTERNAL, "interrupted while connecting to " + endpoint, e);
+            }
+        }
+    }
+
+    private void check(Map<String, Object> status) {
+        if (status.isEmpty()) {
+            throw new IllegalStateException("the server at " + endpoint + " did not send a JSON status: not a wkr "
+                    + "server? (set ignoreAllChecks to skip the checks)");
+        }
+        Object protocol = status.get("protocol");
+        if (!config.protocol().wireName().equals(protocol)) {
+            throw new IllegalStateException("protocol mismatch: client " + config.protocol().wireName() + ", server "
+                    + protocol + " at " + endpoint);
+        }
+        if (config.checkVersion()) {
+            Object v = status.get("wkr_version");
+            String server = v == null ? "?" : v.toString();
+            if (!major(server).equals(major(Wire.WKR_VERSION))) {
+                throw new IllegalStateException("version mismatch: client " + Wire.WKR_VERSION + ", server " + server
+                        + " at " + endpoint + " (set checkVersion false to skip)");
+            }
+        }
+    }
+
+    private static String major(String version) {
+        int dot = version.indexOf('.');
+        return dot < 0 ? version : version.substring(0, dot);
+    }
+
+    // ---------------------------------------------------------------- receiver thread
+
+    private void receiveLoop() {
+        byte[][] frames = new byte[4][];
+        try {
+            while (!closed) {
+                byte[] first = sub.recv(0);
+                if (first == null) continue;
+                int n = 1;
+                frames[0] = first;
+                while (sub.hasReceiveMore()) {
+                    byte[] f = sub.recv(0);
+                    if (n < 4) frames[n] = f;
+                    n++;
+                }
+                if (n == 4) dispatch(frames);
+            }
+        } catch (RuntimeException e) {
+            if (!closed) failAll(new WKRException(ErrorCode.INTERNAL, "client receiver failed: " + e, e));
+        } finally {
+            sub.close();
+        }
+    }
+
+    private void dispatch(byte[][] frames) {
+        // The subscription is a prefix match: ignore replies for identities that merely start with ours.
+        if (!Arrays.equals(frames[0], identity)) return;
+        long id = parseId(frames[1]);
+        Pending p = id < 0 ? null : pending.remove(id);
+        if (p == null) return; // late reply to a request that timed out, or not ours
+        byte[] payload = frames[2];
+        byte[] info = frames[3];
+        try {
+            if (Wire.is(info, Wire.EXCEPTION)) {
+                p.completeExceptionally(ErrorCode.parse(payload));
+            } else if (p.status) {
+                p.complete(parseStatus(payload));
+            } else {
+                p.complete(codec.decode(payload, Json.parseObject(info)));
+            }
+        } catch (RuntimeException e) {
+            p.completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request " + id
+                    + ": " + e.getMessage(), e));
+        }
+    }
+
+    private static Object parseStatus(byte[] payload) {
+        try {
+            return Json.parseObject(payload);
+        } catch (IllegalArgumentException e) {
+            return Map.of(); // a pickled status from a Python server: never unpickled here
+        }
+    }
+
+    private static long parseId(byte[] frame) {
+        if (frame.length == 0 || frame.length > 18) return -1;
+        long v = 0;
+        for (byte b : frame) {
+            if (b < '0' || b > '9') return -1;
+            v = v * 10 + (b - '0');
+        }
+        return v;
+    }
+
+    private void failAll(WKRException e) {
+        for (Long id : pending.keySet()) {
+            Pending p = pending.remove(id);
+            if (p != null) p.completeExceptionally(e);
+        }
+    }
+
+    /** Closes the sockets; requests still waiting fail with {@link ShuttingDownException}. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            receiver.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        push.close();
+        failAll(new ShuttingDownException("client closed"));
+        if (ownsContext) context.close();
+    }
+}
