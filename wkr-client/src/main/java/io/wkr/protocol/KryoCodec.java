@@ -117,7 +117,7 @@ public final class KryoCodec implements PayloadCodec {
         out.reset();
         try {
             kryo.get().writeClassAndObject(out, value);
-        } catch (KryoException e) {
+        } catch (KryoException | IllegalArgumentException e) {
             throw new IllegalArgumentException("obj protocol cannot encode " + value.getClass().getName()
                     + " (register it with the worker's and the client's obj classes): " + firstLine(e.getMessage()), e);
         }
