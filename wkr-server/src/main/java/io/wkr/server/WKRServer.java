@@ -56,6 +56,7 @@ public final class WKRServer implements AutoCloseable {
     private final ServerConfig config;
     private final Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory;
     private final String workerClassName;
+    private final WKRHardWorker<?, ?, ?> probe;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final int serverNo = SERVERS.incrementAndGet();
     private final Object lifecycle = new Object();
@@ -83,7 +84,8 @@ public final class WKRServer implements AutoCloseable {
     public WKRServer(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory) {
         this.config = Objects.requireNonNull(config, "config == null");
         this.workerFactory = Objects.requireNonNull(workerFactory, "workerFactory == null");
-        this.workerClassName = workerFactory.get().getClass().getName();
+        this.probe = Objects.requireNonNull(workerFactory.get(), "workerFactory returned null");
+        this.workerClassName = probe.getClass().getName();
     }
 
     /**
@@ -106,7 +108,6 @@ public final class WKRServer implements AutoCloseable {
     }
 
     private void doStart() {
-        WKRHardWorker<?, ?, ?> probe = workerFactory.get();
         if (config.protocol() == Protocol.NUMPY && !probe.inputType().isAssignableFrom(Tensor.class)) {
             throw new IllegalStateException(workerClassName + " takes " + probe.inputType().getName()
                     + " inputs, but the numpy protocol delivers io.wkr.protocol.Tensor");

@@ -7,28 +7,34 @@ import org.HdrHistogram.Recorder;
 
 /**
  * A latency distribution in microseconds: wait-free recording on the hot path (HdrHistogram
- * {@link Recorder}), merged into a cumulative histogram when someone reads it.
+ * {@link Recorder}), merged into a cumulative histogram when someone reads it. Two significant
+ * digits (1 % resolution) keep each histogram at a few tens of KB.
  */
 public final class LatencyRecorder {
     private static final long MAX_MICROS = 3_600_000_000L;
-    private final Recorder recorder = new Recorder(MAX_MICROS, 3);
-    private final Histogram total = new Histogram(MAX_MICROS, 3);
+    private final Recorder recorder = new Recorder(MAX_MICROS, 2);
+    private final Histogram total = new Histogram(MAX_MICROS, 2);
     private Histogram interval;
 
     public void recordNanos(long nanos) {
         recorder.recordValue(Math.min(Math.max(nanos / 1000, 0), MAX_MICROS));
     }
 
-    /** A copy of everything recorded so far. */
-    public synchronized Histogram snapshot() {
+    private void merge() {
         interval = recorder.getIntervalHistogram(interval);
         total.add(interval);
+    }
+
+    /** A copy of everything recorded so far. */
+    public synchronized Histogram snapshot() {
+        merge();
         return total.copy();
     }
 
-    /** count, mean, p50, p90, p99, p99.9 and max, in milliseconds. */
-    public Map<String, Object> toMillisMap() {
-        Histogram h = snapshot();
+    /** count, mean, p50, p90, p99, p99.9 and max, in milliseconds (2 significant digits). */
+    public synchronized Map<String, Object> toMillisMap() {
+        merge();
+        Histogram h = total;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", h.getTotalCount());
         m.put("mean", h.getTotalCount() == 0 ? 0.0 : h.getMean() / 1000.0);

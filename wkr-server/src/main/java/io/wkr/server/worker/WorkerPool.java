@@ -109,6 +109,7 @@ public final class WorkerPool {
     public boolean ready() {
         for (WorkerSlot s : slots) {
             if (!s.loaded().isDone() || s.loaded().isCompletedExceptionally()) return false;
+            if (s.stats().state() == io.wkr.server.stats.WorkerState.FAILED) return false;
         }
         return !slots.isEmpty();
     }
