@@ -1,0 +1,81 @@
+package io.wkr.server.cli;
+
+import io.wkr.protocol.Wire;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * Picocli set-up shared by the three commands: exit codes, how usage errors and failures are
+ * printed, the help and version options.
+ */
+final class Cli {
+    /** Exit code of a clean run. */
+    static final int OK = 0;
+    /** Exit code when the command ran but failed (a model that cannot load, no server found). */
+    static final int FAILED = 1;
+    /** Exit code of a usage error: an unknown option, a bad value, a worker class that won't do. */
+    static final int USAGE = 2;
+
+    private Cli() {}
+
+    /** Parses {@code args} into {@code command}, runs it and returns its exit code. */
+    static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(command)
+                .setPosixClusteredShortOptionsAllowed(false)
+                .setOut(out)
+                .setErr(err)
+                .setParameterExceptionHandler(Cli::usageError)
+                .setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
+        return cl.execute(args);
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println(cl.getCommandName() + ": " + e.getMessage());
+        UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cl.getCommandName() + " -help' for the options.");
+        err.flush();
+        return USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine cl) {
+        PrintWriter err = cl.getErr();
+        err.println(cl.getCommandName() + ": unexpected error: " + e);
+        e.printStackTrace(err);
+        err.flush();
+        return FAILED;
+    }
+
+    /** One line per cause, for error messages a person reads. */
+    static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && !b.toString().contains(m)) b.append("\n  caused by ").append(c);
+        }
+        return b.toString();
+    }
+
+    /** {@code -version} text. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"${COMMAND-NAME} " + Wire.WKR_VERSION + " (wire-compatible with wkr-serving "
+                    + Wire.COMPAT_SERVER_VERSION + ")"};
+        }
+    }
+
+    /** {@code -help} and {@code -version}, in the original's single-dash spelling and GNU style. */
+    static final class HelpOptions {
+        @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Option(names = {"-version", "--version", "-V"}, versionHelp = true, description = "Print the version and exit.")
+        boolean version;
+    }
+}

@@ -1,0 +1,230 @@
+package io.wkr.server.cli;
+
+import io.wkr.protocol.Protocol;
+import io.wkr.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Stack;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The options of {@code wkr-serving-start}, shared with {@code wkr-serving-make} as a picocli
+ * {@code @Mixin}. Every option of the original's {@code get_args_parser()} is accepted in its
+ * single-dash spelling; GNU-style aliases ({@code --port-in}) exist for the common ones. This is
+ * the one place where option names map to {@link ServerConfig} fields ({@link #toConfig()}).
+ */
+public final class ServerOptions {
+
+    @Option(names = {"-port", "-port_in", "-port_data", "--port-in"}, paramLabel = "PORT", defaultValue = "5555",
+            description = "Port clients push requests to (server PULL); 0 = ephemeral. Default: ${DEFAULT-VALUE}.")
+    int portIn;
+
+    @Option(names = {"-port_out", "-port_result", "--port-out"}, paramLabel = "PORT", defaultValue = "5556",
+            description = "Port replies are published on (server PUB); 0 = ephemeral. Default: ${DEFAULT-VALUE}.")
+    int portOut;
+
+    @Option(names = {"-ip", "-bind", "--bind"}, paramLabel = "HOST", defaultValue = "*",
+            description = "Interface to bind, * for all. Default: ${DEFAULT-VALUE}.")
+    String bindHost;
+
+    @Option(names = {"-http_port", "--http-port"}, paramLabel = "PORT",
+            description = "HTTP port for status, metrics and the dashboard; none when not given.")
+    Integer httpPort;
+
+    @Option(names = {"-num_worker", "--num-worker"}, paramLabel = "N", defaultValue = "1",
+            description = "Worker threads, each with its own model instance. Default: ${DEFAULT-VALUE}.")
+    int numWorker;
+
+    @Option(names = {"-batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "10",
+            description = "Largest batch handed to predict. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = {"-batch_group_timeout", "--batch-group-timeout"}, paramLabel = "MS", defaultValue = "0",
+            description = "Longest wait (ms) for more requests after the first of a batch; 0 = take what is "
+                    + "queued, never wait. Default: ${DEFAULT-VALUE} (the original: 5).")
+    long batchGroupTimeoutMillis;
+
+    @Option(names = {"-device_map", "--device-map"}, paramLabel = "ID", arity = "1..*", defaultValue = "-1",
+            parameterConsumer = DeviceIds.class,
+            description = "Device per worker (-1 = CPU, k = GPU k), cycled over the workers; space- or "
+                    + "comma-separated. Default: ${DEFAULT-VALUE}.")
+    List<Integer> deviceMap;
+
+    @Option(names = {"-cpu", "--cpu"}, description = "Run every worker on the CPU, whatever -device_map says.")
+    boolean cpu;
+
+    @Option(names = {"-gpu_memory_fraction", "--gpu-memory-fraction"}, paramLabel = "F", defaultValue = "0.2",
+            description = "Share of GPU memory a worker may use, passed to the worker. Default: ${DEFAULT-VALUE}.")
+    double gpuMemoryFraction;
+
+    @Option(names = {"-model_dir", "--model-dir"}, paramLabel = "DIR", defaultValue = ".",
+            description = "Passed to getModel; -tmp_folder is created under it. Default: the working directory.")
+    Path modelDir;
+
+    @Option(names = {"-model_name", "--model-name"}, paramLabel = "NAME", description = "Passed to getModel.")
+    String modelName;
+
+    @Option(names = {"-tmp_folder", "--tmp-folder"}, paramLabel = "NAME", defaultValue = "tmp_wkr",
+            description = "Temp folder under -model_dir, passed to getEnv/getModel. Default: ${DEFAULT-VALUE}.")
+    String tmpFolder;
+
+    @Option(names = {"-protocol", "--protocol"}, paramLabel = "obj|numpy", defaultValue = "obj",
+            converter = ProtocolConverter.class,
+            description = "Payload protocol: numpy (raw arrays, Python-client compatible) or obj (Kryo). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Protocol protocol;
+
+    @Option(names = {"-max_queue_size", "--max-queue-size"}, paramLabel = "N", defaultValue = "1024",
+            description = "Requests waiting for a worker before new ones get OVERLOADED. Default: ${DEFAULT-VALUE}.")
+    int maxQueueSize;
+
+    @Option(names = {"-max_request_bytes", "--max-request-bytes"}, paramLabel = "BYTES", defaultValue = "16m",
+            converter = ByteSize.class,
+            description = "Largest request payload (k/m/g suffixes allowed); larger ones get BAD_REQUEST. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int maxRequestBytes;
+
+    @Option(names = {"-request_timeout", "--request-timeout"}, paramLabel = "MS", defaultValue = "0",
+            description = "Deadline (ms) for requests that bring none of their own; 0 = none. Default: ${DEFAULT-VALUE}.")
+    long requestTimeoutMillis;
+
+    @Option(names = {"-drain_timeout", "--drain-timeout"}, paramLabel = "S", defaultValue = "30",
+            description = "How long (s) a shutdown waits for queued and running work. Default: ${DEFAULT-VALUE}.")
+    long drainTimeoutSeconds;
+
+    @Option(names = {"-startup_timeout", "--startup-timeout"}, paramLabel = "S", defaultValue = "300",
+            description = "How long (s) start-up waits for every worker to load its model. Default: ${DEFAULT-VALUE}.")
+    long startupTimeoutSeconds;
+
+    @Option(names = {"-token_file", "--token-file"}, paramLabel = "FILE",
+            description = "Where to write the admin token remote TERMINATION needs. "
+                    + "Default: server-<port_in>.token in ~/.wkr/run.")
+    Path tokenFile;
+
+    @Option(names = {"-cp", "-classpath", "--classpath"}, paramLabel = "PATH",
+            description = "Jars and directories holding the worker class and its dependencies, separated by ':'; "
+                    + "dir/* stands for every jar in dir.")
+    String classpath;
+
+    @Mixin LoggingOptions logging = new LoggingOptions();
+
+    @Mixin LegacyOptions legacy = new LegacyOptions();
+
+    /**
+     * The server configuration these options describe.
+     *
+     * @throws IllegalArgumentException when a value is out of range (the message names it)
+     */
+    public ServerConfig toConfig() {
+        return ServerConfig.builder()
+                .bindHost(bindHost)
+                .portIn(portIn)
+                .portOut(portOut)
+                .httpPort(httpPort)
+                .numWorker(numWorker)
+                .batchSize(batchSize)
+                .batchGroupTimeout(millis("-batch_group_timeout", batchGroupTimeoutMillis))
+                .deviceMap(deviceMap)
+                .cpu(cpu)
+                .gpuMemoryFraction(gpuMemoryFraction)
+                .modelDir(modelDir)
+                .modelName(modelName)
+                .tmpFolder(tmpFolder)
+                .protocol(protocol)
+                .maxQueueSize(maxQueueSize)
+                .maxRequestBytes(maxRequestBytes)
+                .requestTimeout(millis("-request_timeout", requestTimeoutMillis))
+                .drainTimeout(Duration.ofSeconds(nonNegative("-drain_timeout", drainTimeoutSeconds)))
+                .startupTimeout(Duration.ofSeconds(positive("-startup_timeout", startupTimeoutSeconds)))
+                .tokenFile(tokenFile)
+                .build();
+    }
+
+    /** The class path given with {@code -cp}, or {@code null}. */
+    public String classpath() {
+        return classpath;
+    }
+
+    public LoggingOptions logging() {
+        return logging;
+    }
+
+    public LegacyOptions legacy() {
+        return legacy;
+    }
+
+    private static Duration millis(String option, long ms) {
+        return Duration.ofMillis(nonNegative(option, ms));
+    }
+
+    private static long nonNegative(String option, long v) {
+        if (v < 0) throw new IllegalArgumentException(option + " < 0: " + v);
+        return v;
+    }
+
+    private static long positive(String option, long v) {
+        if (v <= 0) throw new IllegalArgumentException(option + " must be > 0: " + v);
+        return v;
+    }
+
+    /**
+     * Takes device ids while the next argument is one ({@code 0}, {@code -1}, {@code 0,1}), so
+     * {@code -device_map 0 1 io.example.MyWorker} leaves the worker class alone.
+     */
+    static final class DeviceIds implements IParameterConsumer {
+        private static final String IDS = "-?\\d+(,-?\\d+)*";
+
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec spec) {
+            List<Integer> ids = new ArrayList<>();
+            while (!args.isEmpty() && args.peek().matches(IDS)) {
+                for (String id : args.pop().split(",")) ids.add(Integer.parseInt(id));
+            }
+            if (ids.isEmpty()) {
+                String next = args.isEmpty() ? "nothing" : "'" + args.peek() + "'";
+                String name = argSpec instanceof OptionSpec o ? o.names()[0] : argSpec.paramLabel();
+                throw new ParameterException(spec.commandLine(),
+                        name + " needs one or more device ids (-1 = CPU, k = GPU k), got " + next);
+            }
+            argSpec.setValue(ids);
+        }
+    }
+
+    /** {@code numpy} or {@code obj}, any case. */
+    static final class ProtocolConverter implements ITypeConverter<Protocol> {
+        @Override
+        public Protocol convert(String value) {
+            return Protocol.parse(value);
+        }
+    }
+
+    /** A byte count with an optional {@code k}, {@code m} or {@code g} suffix (powers of 1024). */
+    static final class ByteSize implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.endsWith("ib")) v = v.substring(0, v.length() - 2);
+            else if (v.endsWith("b")) v = v.substring(0, v.length() - 1);
+            long unit = 1;
+            if (v.endsWith("k")) unit = 1L << 10;
+            else if (v.endsWith("m")) unit = 1L << 20;
+            else if (v.endsWith("g")) unit = 1L << 30;
+            if (unit != 1) v = v.substring(0, v.length() - 1);
+            long bytes = Long.parseLong(v.strip()) * unit;
+            if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("not in 1.." + Integer.MAX_VALUE + " bytes: " + value);
+            }
+            return (int) bytes;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The command-line tools: {@code wkr-serving-start} ({@link io.wkr.server.cli.ServingStart}),
+ * {@code wkr-serving-make} ({@link io.wkr.server.cli.ServingMake}) and {@code
+ * wkr-serving-terminate} ({@link io.wkr.server.cli.ServingTerminate}). They accept the original
+ * wkr-serving's single-dash options, turn them into a {@link io.wkr.server.ServerConfig} and are
+ * launched by the bash scripts in {@code scripts/}. Options and exit codes are listed in {@code
+ * docs/cli.md}.
+ */
+package io.wkr.server.cli;
