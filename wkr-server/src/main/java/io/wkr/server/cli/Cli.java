@@ -24,13 +24,15 @@ final class Cli {
 
     /** Parses {@code args} into {@code command}, runs it and returns its exit code. */
     static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(command)
+        return commandLine(command).setOut(out).setErr(err).execute(args);
+    }
+
+    /** The configured parser for {@code command}; {@code parseArgs} on it parses without running. */
+    static CommandLine commandLine(Object command) {
+        return new CommandLine(command)
                 .setPosixClusteredShortOptionsAllowed(false)
-                .setOut(out)
-                .setErr(err)
                 .setParameterExceptionHandler(Cli::usageError)
                 .setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
-        return cl.execute(args);
     }
 
     private static int usageError(ParameterException e, String[] args) {

@@ -66,8 +66,12 @@ public final class ServingTerminate implements Callable<Integer> {
     /** Runs the command with {@code args} and returns its exit code (never exits). */
     public static int run(String... args) {
         Charset cs = Charset.defaultCharset();
-        return Cli.execute(new ServingTerminate(), new PrintWriter(System.out, true, cs),
-                new PrintWriter(System.err, true, cs), args);
+        return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+    }
+
+    /** As {@link #run(String...)}, with the command's own output going to {@code out} and {@code err}. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        return Cli.execute(new ServingTerminate(), out, err, args);
     }
 
     @Override
