@@ -1,0 +1,250 @@
+package io.wkr.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * The real launchers end to end: {@code scripts/wkr-serving-make} writes a run_script.sh for the
+ * echo worker, and {@code start}, a numpy request, {@code stop}, {@code start}, {@code stopf}
+ * drive a real server process; {@code scripts/wkr-serving-terminate} stops one only with the
+ * right token. Needs the packaged wkr-server (mvn verify / install builds it before this module's
+ * tests run).
+ */
+@Timeout(180)
+class RunScriptTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Pattern PORTS = Pattern.compile("wkr-serving-start ready: port_in (\\d+) port_out (\\d+)");
+    private static Path root;
+
+    @TempDir Path dir;
+
+    private record Result(int code, String out) {}
+
+    @BeforeAll
+    static void findCheckout() throws IOException {
+        Path here = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        root = Files.exists(here.resolve("scripts/wkr-serving-make")) ? here : here.getParent();
+        assertThat(root.resolve("scripts/wkr-serving-make")).as("scripts/ of the checkout").isExecutable();
+        try (var jars = Files.list(root.resolve("wkr-server/target"))) {
+            assertThat(jars.anyMatch(p -> p.getFileName().toString().matches("wkr-server-.*(?<!-tests)\\.jar")))
+                    .as("wkr-server is packaged; run: mvn -q -B install -DskipTests").isTrue();
+        }
+    }
+
+    private static String classes() {
+        return root.resolve("examples/target/classes").toString();
+    }
+
+    private Result run(Path workDir, List<String> command) throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(new File("/dev/null")).start();
+        if (!p.waitFor(WAIT.toSeconds() * 2, TimeUnit.SECONDS)) {
+            p.toHandle().destroyForcibly();
+            throw new AssertionError(command + " did not finish:\n" + Files.readString(out));
+        }
+        return new Result(p.exitValue(), Files.readString(out));
+    }
+
+    private Result script(Path script, String command) throws Exception {
+        return run(dir, List.of("sh", script.toString(), command));
+    }
+
+    @Test
+    void shouldStartServeStopAndKillThroughTheGeneratedRunScript() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("service"));
+        Result made = run(work, List.of(root.resolve("scripts/wkr-serving-make").toString(),
+                EchoWorker.class.getName(), "-port_in", "0", "-port_out", "0", "-ip", "127.0.0.1",
+                "-protocol", "numpy", "-cp", classes(), "-token_file", dir.resolve("admin token").toString(),
+                "-name", "echo", "-drain_timeout", "10"));
+        assertThat(made.code).as(made.out).isZero();
+        Path script = Files.writeString(work.resolve("run_script.sh"), made.out);
+        Path pidFile = work.resolve("echo.pid");
+        Path log = work.resolve("logs/std.log");
+
+        Result start = script(script, "start");
+        assertThat(start.code).as(start.out).isZero();
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(script(script, "status")).isEqualTo(new Result(0, "echo is running (pid " + pid + ")\n"));
+        assertThat(Files.readString(log)).contains("wkr-serving-start ready").contains("pid " + pid + ")");
+        assertThat(script(script, "start").code).isEqualTo(1);
+
+        int[] ports = ports(Files.readString(log));
+        float[] input = {1.5f, -2.25f};
+        byte[] payload = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(input[0]).putFloat(input[1])
+                .array();
+        try (Client client = new Client(ports)) {
+            client.awaitSubscribed();
+            List<byte[]> reply = client.call("1", payload,
+                    "{\"dtype\":\"float32\",\"shape\":[2]}".getBytes(StandardCharsets.UTF_8));
+            assertThat(reply.get(2)).isEqualTo(payload);
+            assertThat(new String(reply.get(3), StandardCharsets.UTF_8)).contains("float32").contains("[2]");
+        }
+
+        Result stop = script(script, "stop");
+        assertThat(stop.code).as(stop.out).isZero();
+        assertThat(running(pid)).isFalse();
+        assertThat(pidFile).doesNotExist();
+        assertThat(Files.readString(log)).contains("signal received, draining").contains("wkr-serving-start stopped");
+        assertThat(script(script, "status").code).isEqualTo(3);
+
+        assertThat(script(script, "start").code).isZero();
+        long pid2 = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(running(pid2)).isTrue();
+        Result kill = script(script, "stopf");
+        assertThat(kill.code).as(kill.out).isZero();
+        assertThat(running(pid2)).isFalse();
+        assertThat(pidFile).doesNotExist();
+        assertThat(script(script, "status").code).isEqualTo(3);
+    }
+
+    @Test
+    void shouldStopAServerWithWkrServingTerminateOnlyWithTheRightToken() throws Exception {
+        Path token = dir.resolve("admin.token");
+        Path log = dir.resolve("server.log");
+        Process server = new ProcessBuilder(root.resolve("scripts/wkr-serving-start").toString(),
+                EchoWorker.class.getName(), "-port_in", "0", "-port_out", "0", "-cp", classes(),
+                "-token_file", token.toString()).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(new File("/dev/null")).start();
+        try {
+            awaitUntil(() -> PORTS.matcher(read(log)).find() || !server.isAlive(), "server ready");
+            int[] ports = ports(read(log));
+            String terminate = root.resolve("scripts/wkr-serving-terminate").toString();
+            Path wrong = Files.writeString(dir.resolve("wrong.token"), "not-the-token\n");
+
+            Result refused = run(dir, List.of(terminate, "-port", "" + ports[0], "-port_out", "" + ports[1],
+                    "-token_file", wrong.toString()));
+            assertThat(refused.code).as(refused.out).isEqualTo(1);
+            assertThat(refused.out).contains("refused");
+            try (Client client = new Client(ports)) {
+                client.awaitSubscribed(); // still serving
+            }
+            assertThat(server.isAlive()).isTrue();
+
+            Result accepted = run(dir, List.of(terminate, "-port", "" + ports[0], "-token_file", token.toString()));
+            assertThat(accepted.code).as(accepted.out).isZero();
+            assertThat(server.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(server.exitValue()).isZero();
+            assertThat(read(log)).contains("refused TERMINATION").contains("wkr-serving-start stopped");
+            assertThat(token).doesNotExist();
+        } finally {
+            server.toHandle().destroyForcibly();
+        }
+    }
+
+    private static int[] ports(String log) {
+        Matcher m = PORTS.matcher(log);
+        assertThat(m.find()).as("ready line in:\n" + log).isTrue();
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** True while {@code pid} runs; an exited process not yet reaped (a zombie) does not count. */
+    private static boolean running(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(20); // polling interval of a condition with a deadline
+        }
+    }
+
+    /** PUSH to port_in, SUB on port_out, as a wkr client does; JeroMQ only. */
+    private static final class Client implements AutoCloseable {
+        private final ZContext ctx = new ZContext(1);
+        private final ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
+        private final ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
+        private final byte[] identity = ("run-script-test-" + ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII);
+
+        Client(int[] ports) {
+            push.setLinger(0);
+            push.connect("tcp://127.0.0.1:" + ports[0]);
+            sub.setLinger(0);
+            sub.subscribe(identity);
+            sub.setReceiveTimeOut(100);
+            sub.connect("tcp://127.0.0.1:" + ports[1]);
+        }
+
+        /** Repeats SHOW_CONFIG until one reply arrives: from then on no reply is lost to the slow joiner. */
+        void awaitSubscribed() {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (int n = 0; System.nanoTime() < deadline; n++) {
+                send("sync-" + n, "SHOW_CONFIG".getBytes(StandardCharsets.US_ASCII),
+                        "{\"format\":\"json\"}".getBytes(StandardCharsets.UTF_8));
+                if (receive(null, System.nanoTime() + 250_000_000L) != null) return;
+            }
+            throw new AssertionError("no SHOW_CONFIG reply");
+        }
+
+        List<byte[]> call(String requestId, byte[] payload, byte[] info) {
+            send(requestId, payload, info);
+            List<byte[]> reply = receive(requestId, System.nanoTime() + WAIT.toNanos());
+            if (reply == null) throw new AssertionError("no reply to request " + requestId);
+            return reply;
+        }
+
+        private void send(String requestId, byte[] payload, byte[] info) {
+            push.send(identity, ZMQ.SNDMORE);
+            push.send(requestId.getBytes(StandardCharsets.US_ASCII), ZMQ.SNDMORE);
+            push.send(payload, ZMQ.SNDMORE);
+            push.send(info, 0);
+        }
+
+        private List<byte[]> receive(String requestId, long deadline) {
+            while (System.nanoTime() < deadline) {
+                byte[] first = sub.recv();
+                if (first == null) continue;
+                List<byte[]> frames = new ArrayList<>(List.of(first));
+                while (sub.hasReceiveMore()) frames.add(sub.recv());
+                if (frames.size() != 4 || !Arrays.equals(frames.get(0), identity)) continue;
+                if (requestId == null || requestId.equals(new String(frames.get(1), StandardCharsets.US_ASCII))) {
+                    return frames;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+    }
+}
