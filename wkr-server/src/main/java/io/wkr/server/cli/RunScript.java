@@ -42,7 +42,10 @@ record RunScript(String directory, String name, String launcher, List<String> se
 
     /** {@code s} as one word for {@code sh}: as is when safe, else in single quotes. */
     static String quote(String s) {
-        if (!s.isEmpty() && SAFE.matcher(s).matches()) return s;
+        return !s.isEmpty() && SAFE.matcher(s).matches() ? s : singleQuoted(s);
+    }
+
+    private static String singleQuoted(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
@@ -51,8 +54,8 @@ record RunScript(String directory, String name, String launcher, List<String> se
         String generated = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
         return HEADER.replace("@NAME@", name).replace("@GENERATED@", generated).replace("@VERSION@", Wire.WKR_VERSION)
                 .replace("@STOP_WAIT@", Long.toString(stopWaitSeconds))
-                + "DAEMON_PATH=" + quote(directory) + "\n"
-                + "NAME=" + quote(name) + "\n"
+                + "DAEMON_PATH=" + singleQuoted(directory) + "\n"
+                + "NAME=" + singleQuoted(name) + "\n"
                 + "LOG_DIR=\"$DAEMON_PATH/logs\"\n"
                 + "LOG_FILE=\"$LOG_DIR/std.log\"\n"
                 + "PIDFILE=\"$DAEMON_PATH/$NAME.pid\"\n"

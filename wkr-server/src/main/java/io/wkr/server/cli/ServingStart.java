@@ -1,8 +1,10 @@
 package io.wkr.server.cli;
 
+import io.wkr.protocol.Wire;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.WKRServer;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,8 +76,13 @@ public final class ServingStart implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        logFile = LogbackSetup.configure(options.logging());
-        logger.info("wkr-serving-start {}: worker {}, -cp {}, logs {}", io.wkr.protocol.Wire.WKR_VERSION,
+        try {
+            logFile = LogbackSetup.configure(options.logging());
+        } catch (UncheckedIOException e) {
+            spec.commandLine().getErr().println("wkr-serving-start: " + e.getMessage() + ": " + e.getCause());
+            return Cli.FAILED;
+        }
+        logger.info("wkr-serving-start {}: worker {}, -cp {}, logs {}", Wire.WKR_VERSION,
                 workerClass, options.classpath() == null ? "(none)" : options.classpath(),
                 logFile.map(Path::toString).orElse("console"));
         logger.info("config: {}", config);
