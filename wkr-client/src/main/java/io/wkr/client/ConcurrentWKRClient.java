@@ -29,15 +29,18 @@ public final class ConcurrentWKRClient implements AutoCloseable {
 
     /**
      * @param config options for every connection; its identity is used as a prefix ({@code
-     *     identity-0}, {@code identity-1}, ...)
+     *     identity-00}, {@code identity-01}, ... with as many digits as the largest index needs)
      * @param maxConcurrency number of connections
      */
     public ConcurrentWKRClient(ClientConfig config, int maxConcurrency) {
         if (maxConcurrency < 1) throw new IllegalArgumentException("maxConcurrency < 1: " + maxConcurrency);
         this.config = config;
         try {
+            // Fixed-width suffixes: no connection's identity is a prefix of another's (PUB/SUB matches prefixes).
+            String format = "%s-%0" + Integer.toString(maxConcurrency - 1).length() + "d";
             for (int i = 0; i < maxConcurrency; i++) {
-                clients.add(new WKRClient(config.toBuilder().identity(config.identity() + "-" + i).build(), context));
+                clients.add(new WKRClient(config.toBuilder().identity(String.format(format, config.identity(), i)).build(),
+                        context));
             }
         } catch (RuntimeException e) {
             close();

@@ -232,27 +232,32 @@ public final class WKRClient implements AutoCloseable {
     private Map<String, Object> handshake() {
         long deadline = System.nanoTime() + config.timeout().toNanos();
         long wait = 100;
-        while (true) {
-            Pending p = send(null, true);
-            try {
-                Object v = p.get(wait, TimeUnit.MILLISECONDS);
-                return v instanceof Map ? (Map<String, Object>) v : Map.of();
-            } catch (TimeoutException e) {
-                // Not answered yet: the subscription may not be live, or the server not up. The
-                // entry stays registered so a late answer to this attempt still completes it.
-                if (System.nanoTime() > deadline) {
-                    pending.clear();
-                    throw new RequestTimeoutException("no answer from a wkr server at " + endpoint + " within "
-                            + config.timeout().toMillis() + " ms");
+        java.util.List<Pending> attempts = new java.util.ArrayList<>();
+        try {
+            while (true) {
+                Pending p = send(null, true);
+                attempts.add(p);
+                // Any attempt's answer will do: a late answer to an earlier one proves the subscription too.
+                CompletableFuture<Object> any = CompletableFuture.anyOf(attempts.toArray(new CompletableFuture<?>[0]));
+                try {
+                    Object v = any.get(wait, TimeUnit.MILLISECONDS);
+                    return v instanceof Map ? (Map<String, Object>) v : Map.of();
+                } catch (TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new RequestTimeoutException("no answer from a wkr server at " + endpoint + " within "
+                                + config.timeout().toMillis() + " ms");
+                    }
+                    wait = Math.min(wait * 2, 1000);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new WKRException(ErrorCode.INTERNAL, e.getCause().toString(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new WKRException(ErrorCode.INTERNAL, "interrupted while connecting to " + endpoint, e);
                 }
-                wait = Math.min(wait * 2, 1000);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new WKRException(ErrorCode.INTERNAL, e.getCause().toString(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WKRException(ErrorCode.INTERNAL, "interrupted while connecting to " + endpoint, e);
             }
+        } finally {
+            for (Pending p : attempts) pending.remove(p.id); // answers to the other attempts are dropped
         }
     }
 

@@ -1,12 +1,15 @@
 package io.wkr.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -25,8 +28,9 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  *
  * <p>Built in: {@code String}, boxed primitives, {@code byte[] short[] int[] long[] float[]
  * double[] boolean[] String[] Object[]}, {@code ArrayList}, {@code HashMap}, {@code
- * LinkedHashMap} and {@link Tensor}. Array and collection lengths are checked against the bytes
- * actually present before anything is allocated.
+ * LinkedHashMap}, the JDK's immutable lists and maps, and {@link Tensor}. String, array and
+ * collection lengths are checked against the bytes actually present before anything is
+ * allocated, and class names in the bytes are refused (only registered ids are read).
  */
 public final class KryoCodec implements PayloadCodec {
     private static final byte[] INFO = Wire.ascii("{\"codec\":\"kryo\"}");
@@ -47,8 +51,9 @@ public final class KryoCodec implements PayloadCodec {
     }
 
     private Kryo newKryo() {
-        Kryo k = new Kryo();
+        Kryo k = new Kryo(new IdOnlyClassResolver(), null);
         k.setRegistrationRequired(true);
+        k.register(String.class, new StringSerializer());
         k.setReferences(false);
         k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
         int id = 20;
@@ -59,8 +64,8 @@ public final class KryoCodec implements PayloadCodec {
         k.register(float[].class, new ArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
         k.register(double[].class, new ArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
         k.register(boolean[].class, new ArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
-        k.register(String[].class, id++);
-        k.register(Object[].class, id++);
+        k.register(String[].class, new ObjectArraySerializer<>(String[]::new), id++);
+        k.register(Object[].class, new ObjectArraySerializer<>(Object[]::new), id++);
         k.register(ArrayList.class, new BoundedCollectionSerializer(), id++);
         k.register(HashMap.class, new BoundedMapSerializer(), id++);
         k.register(LinkedHashMap.class, new BoundedMapSerializer(), id++);
@@ -102,6 +107,8 @@ public final class KryoCodec implements PayloadCodec {
             return v;
         } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new BadRequestException("obj protocol: cannot decode payload: " + firstLine(e.getMessage()), e);
+        } catch (StackOverflowError e) {
+            throw new BadRequestException("obj protocol: cannot decode payload: nested too deeply");
         }
     }
 
@@ -199,6 +206,71 @@ public final class KryoCodec implements PayloadCodec {
         protected Map<Object, Object> create(Kryo kryo, Input input, Class type, int size) {
             checkLength(input, size, 2);
             return type == LinkedHashMap.class ? new LinkedHashMap<>() : new HashMap<>();
+        }
+    }
+
+    /** Refuses classes named in the bytes: only registered ids are read, no class is ever looked up. */
+    private static final class IdOnlyClassResolver extends DefaultClassResolver {
+        @Override
+        protected Registration readName(Input input) {
+            throw new KryoException("classes named in the payload are refused; only registered class ids are accepted");
+        }
+    }
+
+    /** UTF-8 strings whose length is checked against the bytes present before anything is allocated. */
+    private static final class StringSerializer extends Serializer<String> {
+        StringSerializer() {
+            super(true, true);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, String s) {
+            if (s == null) {
+                out.writeVarInt(0, true);
+                return;
+            }
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            out.writeVarInt(b.length + 1, true);
+            out.writeBytes(b);
+        }
+
+        @Override
+        public String read(Kryo kryo, Input in, Class<? extends String> type) {
+            int n = in.readVarInt(true);
+            if (n == 0) return null;
+            checkLength(in, n - 1L, 1);
+            return new String(in.readBytes(n - 1), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Arrays of objects (each written with its class), length-checked like the others. */
+    private static final class ObjectArraySerializer<T> extends Serializer<T[]> {
+        private final java.util.function.IntFunction<T[]> create;
+
+        ObjectArraySerializer(java.util.function.IntFunction<T[]> create) {
+            super(true);
+            this.create = create;
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, T[] array) {
+            if (array == null) {
+                out.writeVarInt(0, true);
+                return;
+            }
+            out.writeVarInt(array.length + 1, true);
+            for (T t : array) kryo.writeClassAndObject(out, t);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public T[] read(Kryo kryo, Input in, Class<? extends T[]> type) {
+            int n = in.readVarInt(true);
+            if (n == 0) return null;
+            checkLength(in, n - 1L, 1);
+            T[] out = create.apply(n - 1);
+            for (int i = 0; i < out.length; i++) out[i] = (T) kryo.readClassAndObject(in);
+            return out;
         }
     }
 

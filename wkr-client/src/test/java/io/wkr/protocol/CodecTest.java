@@ -77,6 +77,9 @@ class CodecTest {
         KryoCodec codec = new KryoCodec(List.of(Point.class));
         List<Object> values = new ArrayList<>();
         values.add("hello");
+        values.add("ünïcødé ✓");
+        values.add(new String[] {"a", null, "c"});
+        values.add(new Object[] {1, "b", List.of(2)});
         values.add(42);
         values.add(new float[] {1f, 2f});
         values.add(List.of(1, "a"));
@@ -87,6 +90,7 @@ class CodecTest {
             PayloadCodec.Encoded e = codec.encode(v, 0);
             Object back = codec.decode(e.payload(), info(e.info()));
             if (v instanceof float[] a) assertThat((float[]) back).containsExactly(a);
+            else if (v instanceof Object[] a) assertThat((Object[]) back).containsExactly(a);
             else assertThat(back).isEqualTo(v);
         }
     }
@@ -110,6 +114,22 @@ class CodecTest {
         // ArrayList (id 29 -> 31 on the wire) claiming 2^28 elements
         assertThatThrownBy(() -> codec.decode(new byte[] {31, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, kryo))
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("exceeds");
+        // String (Kryo's id 1 -> 3 on the wire) and String[] (id 27 -> 29) claiming 2^28 characters / elements
+        assertThatThrownBy(() -> codec.decode(new byte[] {3, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, kryo))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("exceeds");
+        assertThatThrownBy(() -> codec.decode(new byte[] {29, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, kryo))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("exceeds");
+        // a class named in the bytes (wire id 1 = "name follows") is refused before any look-up
+        byte[] named = {1, (byte) 0x80 + 4, 'j', 'a', 'v', 'a'};
+        assertThatThrownBy(() -> codec.decode(named, kryo)).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("classes named in the payload are refused");
+        // lists nested 200 000 deep
+        byte[] deep = new byte[400_000];
+        for (int i = 0; i < deep.length; i += 2) {
+            deep[i] = 31;
+            deep[i + 1] = 2;
+        }
+        assertThatThrownBy(() -> codec.decode(deep, kryo)).isInstanceOf(BadRequestException.class);
         // trailing bytes after a valid value
         PayloadCodec.Encoded e = codec.encode("x", 0);
         byte[] longer = java.util.Arrays.copyOf(e.payload(), e.payload().length + 3);

@@ -82,7 +82,9 @@ public record ServerConfig(
         Objects.requireNonNull(requestTimeout, "requestTimeout == null");
         if (requestTimeout.isNegative()) throw new IllegalArgumentException("requestTimeout < 0: " + requestTimeout);
         Objects.requireNonNull(drainTimeout, "drainTimeout == null");
+        if (drainTimeout.isNegative()) throw new IllegalArgumentException("drainTimeout < 0: " + drainTimeout);
         Objects.requireNonNull(startupTimeout, "startupTimeout == null");
+        if (startupTimeout.isNegative()) throw new IllegalArgumentException("startupTimeout < 0: " + startupTimeout);
     }
 
     private static void checkPort(String name, int port) {

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +78,8 @@ public final class WKRServer implements AutoCloseable {
 
     /**
      * @param workerFactory makes one {@link WKRHardWorker} per worker (for instance {@code
-     *     MyWorker::new}); called on the worker's thread
+     *     MyWorker::new}); called once here to learn the worker's class, input type and obj classes,
+     *     then once per worker (and per replacement) on that worker's thread
      */
     public WKRServer(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory) {
         this.config = Objects.requireNonNull(config, "config == null");
@@ -95,15 +95,16 @@ public final class WKRServer implements AutoCloseable {
      *     everything started so far is closed again
      */
     public void start() {
+        // The lock is held for the whole start: a concurrent close() waits for it, then drains.
         synchronized (lifecycle) {
             if (state != State.NEW) throw new IllegalStateException("server already started");
             state = State.STARTING;
-        }
-        try {
-            doStart();
-        } catch (RuntimeException e) {
-            shutdown(Duration.ZERO);
-            throw e;
+            try {
+                doStart();
+            } catch (RuntimeException e) {
+                shutdown(Duration.ZERO);
+                throw e;
+            }
         }
     }
 
@@ -147,7 +148,7 @@ public final class WKRServer implements AutoCloseable {
 
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         ventilator = new Ventilator(context, frontend, "inproc://wkr-control-" + serverNo, config, queue, sink, stats,
-                token, this::status, this::terminateAsync);
+                new Ventilator.Control(token, this::status, this::terminateAsync, workers::alive));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
@@ -234,7 +235,7 @@ public final class WKRServer implements AutoCloseable {
         m.put("max_request_bytes", config.maxRequestBytes());
         m.put("request_timeout_ms", config.requestTimeout().toMillis());
         m.put("server_start_time", Instant.ofEpochMilli(startMillis).toString());
-        m.put("server_current_time", LocalDateTime.now().toString());
+        m.put("server_current_time", Instant.now().toString());
         m.put("uptime_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
         Map<String, Object> live = stats.toMap(queue.size(), queue.capacity());
         m.putAll(live);

@@ -52,6 +52,7 @@ class ServerIntegrationTest {
                     int client = c;
                     done.add(pool.submit(() -> {
                         try (WKRClient wc = new WKRClient(TestServers.client(server).build())) {
+                            assertThat(wc.pendingRequests()).as("no handshake leftovers").isZero();
                             for (int i = 0; i < 25; i++) {
                                 String sent = "client-" + client + "-req-" + i;
                                 assertThat(wc.encode(sent)).isEqualTo(sent);
@@ -190,6 +191,42 @@ class ServerIntegrationTest {
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> workers = (List<Map<String, Object>>) c.serverStatus().get("workers");
             assertThat(workers.get(0)).containsEntry("restarts", 1L);
+        }
+    }
+
+    @Test
+    void shouldAnswerAndReplaceTheWorkerWhenSomethingFailsOutsidePredict() {
+        // predict returns a list that throws when read: the failure happens in wkr's own loop.
+        try (WKRServer server = TestServers.start(TestServers.config(dir).numWorker(1).build(), BrokenOutputWorker::new);
+                WKRClient c = new WKRClient(TestServers.client(server).build())) {
+            assertThatThrownBy(() -> c.encode("poison")).isInstanceOf(WorkerFailedException.class)
+                    .hasMessageContaining("worker 0 failed");
+            assertThat(c.encode("fine")).isEqualTo("fine");
+            assertThat(server.stats().workers().get(0).restarts()).isEqualTo(1);
+        }
+    }
+
+    /** Returns, for a "poison" input, an output list that throws when the server reads it. */
+    static final class BrokenOutputWorker extends WKRHardWorker<Void, Object, Object> {
+        @Override
+        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
+            return null;
+        }
+
+        @Override
+        public List<Object> predict(Void model, List<Object> inputs) {
+            if (!inputs.contains("poison")) return inputs;
+            return new java.util.AbstractList<>() {
+                @Override
+                public Object get(int index) {
+                    throw new IllegalStateException("unreadable output");
+                }
+
+                @Override
+                public int size() {
+                    return inputs.size();
+                }
+            };
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,17 +46,25 @@ public final class Ventilator implements Runnable {
     private final JobQueue queue;
     private final Sink sink;
     private final ServerStats stats;
-    private final AdminToken token;
-    private final Supplier<Map<String, Object>> status;
-    private final Runnable onTermination;
+    private final Control control;
     private final LinkedHashMap<String, Long> clients = new LinkedHashMap<>(256, 0.75f, true);
     private volatile boolean draining;
     private long lastClientSweep = System.nanoTime();
     private long lastMalformedLog;
 
+    /**
+     * What the ventilator needs besides its sockets and the queue.
+     *
+     * @param token the admin token {@code TERMINATION} must carry
+     * @param status builds the status map for {@code SHOW_CONFIG}
+     * @param onTermination starts a drain (called on the ventilator thread; must not block)
+     * @param aliveWorkers number of workers with a model loaded; with none, requests are refused
+     */
+    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination,
+            IntSupplier aliveWorkers) {}
+
     public Ventilator(ZContext context, ZMQ.Socket frontend, String controlEndpoint, ServerConfig config,
-            JobQueue queue, Sink sink, ServerStats stats, AdminToken token, Supplier<Map<String, Object>> status,
-            Runnable onTermination) {
+            JobQueue queue, Sink sink, ServerStats stats, Control control) {
         this.context = context;
         this.frontend = frontend;
         this.controlEndpoint = controlEndpoint;
@@ -63,9 +72,7 @@ public final class Ventilator implements Runnable {
         this.queue = queue;
         this.sink = sink;
         this.stats = stats;
-        this.token = token;
-        this.status = status;
-        this.onTermination = onTermination;
+        this.control = control;
     }
 
     /** From now on data requests are answered {@code SHUTTING_DOWN}. */
@@ -148,6 +155,10 @@ public final class Ventilator implements Runnable {
             reject(identity, requestId, ErrorCode.SHUTTING_DOWN, "server is draining and takes no new requests", now);
             return;
         }
+        if (control.aliveWorkers().getAsInt() == 0) {
+            reject(identity, requestId, ErrorCode.WORKER_FAILED, "no worker is alive to run this request", now);
+            return;
+        }
         if (payload.length > config.maxRequestBytes()) {
             reject(identity, requestId, ErrorCode.BAD_REQUEST, "payload of " + payload.length
                     + " bytes exceeds the server's limit of " + config.maxRequestBytes() + " bytes", now);
@@ -187,26 +198,36 @@ public final class Ventilator implements Runnable {
     private void showConfig(byte[] identity, byte[] requestId, byte[] info) {
         stats.controlRequests.increment();
         if (identity.length == 0) return;
-        boolean json = new String(info, StandardCharsets.UTF_8).contains("\"json\"");
-        Map<String, Object> s = status.get();
+        boolean json = wantsJson(info);
+        Map<String, Object> s = control.status().get();
         s.put("client", new String(identity, StandardCharsets.UTF_8));
         byte[] body = json ? StatusEncoding.json(s) : StatusEncoding.pickle(s);
         sink.offer(new Envelope(identity, requestId, body, json ? StatusEncoding.JSON_INFO : Wire.PICKLE_INFO), -1, null);
     }
 
+    private static boolean wantsJson(byte[] info) {
+        if (info.length == 0 || info[0] != '{') return false; // the Python client sends "{}" as a JSON string
+        try {
+            return "json".equals(Json.parseObject(info).get(Wire.INFO_FORMAT));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private void terminate(byte[] identity, byte[] requestId, byte[] info) {
         stats.controlRequests.increment();
         String who = identity.length == 0 ? "an anonymous peer" : "client " + Wire.preview(identity);
-        if (!token.matches(info)) {
+        if (!control.token().matches(info)) {
             logger.warn("refused TERMINATION from {}: no valid admin token", who);
+            stats.error(ErrorCode.UNAUTHORIZED);
             if (identity.length > 0) {
                 sink.offer(Envelope.error(identity, requestId, ErrorCode.UNAUTHORIZED,
-                        "TERMINATION needs the server's admin token (see " + token.file() + ")"), -1, null);
+                        "TERMINATION needs the server's admin token"), -1, null);
             }
             return;
         }
         logger.info("TERMINATION from {}: draining", who);
-        onTermination.run();
+        control.onTermination().run();
     }
 
     private void malformed(List<byte[]> frames, String why) {

@@ -38,6 +38,7 @@ public final class WorkerPool {
     private final List<WorkerSlot> slots = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicInteger alive = new java.util.concurrent.atomic.AtomicInteger();
 
     public WorkerPool(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> factory, JobQueue queue,
             Sink sink, ServerStats stats, PayloadCodec codec) {
@@ -148,19 +149,39 @@ public final class WorkerPool {
             }
             if (t.isAlive()) clean = false;
         }
-        if (!clean) {
-            String msg = "server stopped before this request was run (drain timeout " + timeout.toSeconds() + " s)";
-            for (Job job : queue.drainAll()) fail(job, ErrorCode.SHUTTING_DOWN, msg);
-            for (WorkerSlot s : slots) for (Job job : s.current()) fail(job, ErrorCode.SHUTTING_DOWN, msg);
-            logger.warn("drain timed out after {} s; unfinished requests were answered SHUTTING_DOWN",
-                    timeout.toSeconds());
+        // Whatever is left (a stuck worker, or no worker alive to take it) is answered, never dropped.
+        String msg = "server stopped before this request was run (drain timeout " + timeout.toSeconds() + " s)";
+        int left = 0;
+        for (Job job : queue.drainAll()) {
+            fail(job, ErrorCode.SHUTTING_DOWN, msg);
+            left++;
+        }
+        for (WorkerSlot s : slots) for (Job job : s.current()) fail(job, ErrorCode.SHUTTING_DOWN, msg);
+        if (!clean || left > 0) {
+            logger.warn("drain ended with {} queued requests and {} stuck workers; they were answered SHUTTING_DOWN",
+                    left, clean ? 0 : "some");
         }
         return clean;
     }
 
-    /** Fails the queue when start-up is aborted: nothing was accepted yet, so it is empty. */
-    public void abort() {
-        stopping = true;
+    /** Number of workers with a loaded model. */
+    public int alive() {
+        return alive.get();
+    }
+
+    void slotUp() {
+        alive.incrementAndGet();
+    }
+
+    void slotDown() {
+        alive.decrementAndGet();
+    }
+
+    /** A worker could not reload its model after a fatal error; with none left, fail the queue. */
+    void slotLost(int workerId) {
+        if (alive.decrementAndGet() > 0) return;
+        logger.error("worker {} was the last one alive: failing every queued request", workerId);
+        for (Job job : queue.drainAll()) fail(job, ErrorCode.WORKER_FAILED, "no worker is alive to run this request");
     }
 
     /** Completes when the given worker has loaded (for tests and readiness). */

@@ -66,11 +66,11 @@ final class WorkerSlot implements Runnable {
                 stats.failed(t.toString());
                 stats.state(WorkerState.FAILED);
                 logger.error("worker {} could not load its model", context.workerId(), t);
-                loaded.completeExceptionally(t);
+                if (!loaded.completeExceptionally(t)) pool.slotLost(context.workerId());
                 return;
             }
             stats.state(WorkerState.IDLE);
-            loaded.complete(null);
+            if (loaded.complete(null)) pool.slotUp();
             logger.info("worker {} ready on {}", context.workerId(), deviceName(context.deviceId()));
             try {
                 serve(worker, model);
@@ -84,6 +84,7 @@ final class WorkerSlot implements Runnable {
             }
         }
         stats.state(WorkerState.STOPPED);
+        pool.slotDown();
     }
 
     static String deviceName(int deviceId) {
@@ -108,6 +109,10 @@ final class WorkerSlot implements Runnable {
             current = batch;
             try {
                 process(worker, model, batch);
+            } catch (RuntimeException | Error e) {
+                // Whatever went wrong, no request of this batch is left without an answer.
+                for (Job job : batch) pool.fail(job, ErrorCode.WORKER_FAILED, "worker " + context.workerId() + " failed: " + e);
+                throw e instanceof FatalModelError f ? f : new FatalModelError(e);
             } finally {
                 current = List.of();
             }
@@ -137,6 +142,9 @@ final class WorkerSlot implements Runnable {
                 live.add(job);
             } catch (BadRequestException e) {
                 pool.fail(job, ErrorCode.BAD_REQUEST, e.getMessage());
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                // A hostile or broken payload (a huge claimed length, absurd nesting) fails alone.
+                pool.fail(job, ErrorCode.BAD_REQUEST, "cannot decode the payload: " + e.getClass().getSimpleName());
             }
         }
         if (!live.isEmpty()) predict(worker, model, live, inputs);
@@ -195,9 +203,9 @@ final class WorkerSlot implements Runnable {
         }
     }
 
-    /** An {@link Error} from the model: the batch is failed and the worker replaced. */
+    /** An {@link Error} from the model, or anything unexpected: the batch is failed and the worker replaced. */
     private static final class FatalModelError extends RuntimeException {
-        FatalModelError(Error cause) {
+        FatalModelError(Throwable cause) {
             super(cause);
         }
     }
