@@ -2,6 +2,7 @@ package io.wkr.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.server.testing.RawPeer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -21,9 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * The real launchers end to end: {@code scripts/wkr-serving-make} writes a run_script.sh for the
@@ -95,10 +91,10 @@ class RunScriptTest {
         float[] input = {1.5f, -2.25f};
         byte[] payload = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(input[0]).putFloat(input[1])
                 .array();
-        try (Client client = new Client(ports)) {
-            client.awaitSubscribed();
+        try (RawPeer client = peer(ports)) {
+            client.handshake(WAIT);
             List<byte[]> reply = client.call("1", payload,
-                    "{\"dtype\":\"float32\",\"shape\":[2]}".getBytes(StandardCharsets.UTF_8));
+                    "{\"dtype\":\"float32\",\"shape\":[2]}".getBytes(StandardCharsets.UTF_8), WAIT);
             assertThat(reply.get(2)).isEqualTo(payload);
             assertThat(new String(reply.get(3), StandardCharsets.UTF_8)).contains("float32").contains("[2]");
         }
@@ -138,8 +134,8 @@ class RunScriptTest {
                     "-token_file", wrong.toString()));
             assertThat(refused.code).as(refused.out).isEqualTo(1);
             assertThat(refused.out).contains("refused");
-            try (Client client = new Client(ports)) {
-                client.awaitSubscribed(); // still serving
+            try (RawPeer client = peer(ports)) {
+                client.handshake(WAIT); // still serving
             }
             assertThat(server.isAlive()).isTrue();
 
@@ -187,64 +183,7 @@ class RunScriptTest {
         }
     }
 
-    /** PUSH to port_in, SUB on port_out, as a wkr client does; JeroMQ only. */
-    private static final class Client implements AutoCloseable {
-        private final ZContext ctx = new ZContext(1);
-        private final ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
-        private final ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
-        private final byte[] identity = ("run-script-test-" + ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII);
-
-        Client(int[] ports) {
-            push.setLinger(0);
-            push.connect("tcp://127.0.0.1:" + ports[0]);
-            sub.setLinger(0);
-            sub.subscribe(identity);
-            sub.setReceiveTimeOut(100);
-            sub.connect("tcp://127.0.0.1:" + ports[1]);
-        }
-
-        /** Repeats SHOW_CONFIG until one reply arrives: from then on no reply is lost to the slow joiner. */
-        void awaitSubscribed() {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            for (int n = 0; System.nanoTime() < deadline; n++) {
-                send("sync-" + n, "SHOW_CONFIG".getBytes(StandardCharsets.US_ASCII),
-                        "{\"format\":\"json\"}".getBytes(StandardCharsets.UTF_8));
-                if (receive(null, System.nanoTime() + 250_000_000L) != null) return;
-            }
-            throw new AssertionError("no SHOW_CONFIG reply");
-        }
-
-        List<byte[]> call(String requestId, byte[] payload, byte[] info) {
-            send(requestId, payload, info);
-            List<byte[]> reply = receive(requestId, System.nanoTime() + WAIT.toNanos());
-            if (reply == null) throw new AssertionError("no reply to request " + requestId);
-            return reply;
-        }
-
-        private void send(String requestId, byte[] payload, byte[] info) {
-            push.send(identity, ZMQ.SNDMORE);
-            push.send(requestId.getBytes(StandardCharsets.US_ASCII), ZMQ.SNDMORE);
-            push.send(payload, ZMQ.SNDMORE);
-            push.send(info, 0);
-        }
-
-        private List<byte[]> receive(String requestId, long deadline) {
-            while (System.nanoTime() < deadline) {
-                byte[] first = sub.recv();
-                if (first == null) continue;
-                List<byte[]> frames = new ArrayList<>(List.of(first));
-                while (sub.hasReceiveMore()) frames.add(sub.recv());
-                if (frames.size() != 4 || !Arrays.equals(frames.get(0), identity)) continue;
-                if (requestId == null || requestId.equals(new String(frames.get(1), StandardCharsets.US_ASCII))) {
-                    return frames;
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public void close() {
-            ctx.close();
-        }
+    private static RawPeer peer(int[] ports) {
+        return new RawPeer("127.0.0.1", ports[0], ports[1], "run-script-test-" + ProcessHandle.current().pid());
     }
 }

@@ -22,6 +22,12 @@ final class Cli {
 
     private Cli() {}
 
+    /** Runs {@code command} on the process's stdout and stderr and returns its exit code (never exits). */
+    static int run(Object command, String... args) {
+        java.nio.charset.Charset cs = java.nio.charset.Charset.defaultCharset();
+        return execute(command, new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+    }
+
     /** Parses {@code args} into {@code command}, runs it and returns its exit code. */
     static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
         return commandLine(command).setOut(out).setErr(err).execute(args);

@@ -2,7 +2,6 @@ package io.wkr.server.cli;
 
 import io.wkr.server.ServerConfig;
 import java.io.PrintWriter;
-import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,8 +49,7 @@ public final class ServingMake implements Callable<Integer> {
 
     /** Runs the command with {@code args} and returns its exit code (never exits). */
     public static int run(String... args) {
-        Charset cs = Charset.defaultCharset();
-        return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+        return Cli.run(new ServingMake(), args);
     }
 
     /** As {@link #run(String...)}, printing the script to {@code out}. */

@@ -5,7 +5,6 @@ import io.wkr.server.ServerConfig;
 import io.wkr.server.WKRServer;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -58,8 +57,7 @@ public final class ServingStart implements Callable<Integer> {
 
     /** Runs the command with {@code args} and returns its exit code (for tests: never exits). */
     public static int run(String... args) {
-        Charset cs = Charset.defaultCharset();
-        return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+        return Cli.run(new ServingStart(), args);
     }
 
     /** As {@link #run(String...)}, with the command's own output going to {@code out} and {@code err}. */

@@ -65,8 +65,7 @@ public final class ServingTerminate implements Callable<Integer> {
 
     /** Runs the command with {@code args} and returns its exit code (never exits). */
     public static int run(String... args) {
-        Charset cs = Charset.defaultCharset();
-        return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+        return Cli.run(new ServingTerminate(), args);
     }
 
     /** As {@link #run(String...)}, with the command's own output going to {@code out} and {@code err}. */

@@ -2,6 +2,7 @@ package io.wkr.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.server.testing.RawPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +24,8 @@ class ServingStartProcessTest {
                 "-cors", "*")) {
             int[] ports = server.awaitReady(WAIT);
             assertThat(token).exists();
-            try (RawClient client = new RawClient("127.0.0.1", ports[0], ports[1], "tester")) {
-                assertThat(client.awaitStatus(WAIT)).contains("\"worker_class\"").contains("CliTestWorkers$Echo");
+            try (RawPeer client = new RawPeer("127.0.0.1", ports[0], ports[1], "tester")) {
+                assertThat(client.handshake(WAIT)).contains("\"worker_class\"").contains("CliTestWorkers$Echo");
             }
             server.process().toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stdout
             assertThat(server.awaitExit(WAIT)).isZero();

@@ -2,6 +2,7 @@ package io.wkr.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.server.testing.RawPeer;
 import io.wkr.server.internal.AdminToken;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -61,8 +62,8 @@ class ServingTerminateTest {
             Result refused = terminate("-port", in, "-port_out", out, "-token_file", wrong.toString());
             assertThat(refused.code).isEqualTo(1);
             assertThat(refused.err).contains("refused the shutdown: wrong admin token");
-            try (RawClient client = new RawClient("127.0.0.1", ports[0], ports[1], "after-refusal")) {
-                assertThat(client.awaitStatus(WAIT)).contains("\"state\":\"READY\"");
+            try (RawPeer client = new RawPeer("127.0.0.1", ports[0], ports[1], "after-refusal")) {
+                assertThat(client.handshake(WAIT)).contains("\"state\":\"READY\"");
             }
             assertThat(server.process().isAlive()).isTrue();
             assertThat(server.output()).contains("refused TERMINATION");

@@ -37,22 +37,35 @@ public final class RawPeer implements AutoCloseable {
 
     /**
      * Repeats a JSON status request until one is answered, so the subscription is known to be
-     * live before a test sends what it means to check.
+     * live before a test sends what it means to check; returns the status JSON.
      */
-    public void handshake(Duration timeout) {
+    public String handshake(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             send(identity, Integer.toString(nextId++).getBytes(StandardCharsets.US_ASCII),
                     "SHOW_CONFIG".getBytes(StandardCharsets.US_ASCII),
                     "{\"format\":\"json\"}".getBytes(StandardCharsets.US_ASCII));
-            if (receive(Duration.ofMillis(200)) != null) {
+            List<byte[]> reply = receive(Duration.ofMillis(200));
+            if (reply != null) {
                 while (receive(Duration.ofMillis(50)) != null) {
                     // drop answers to earlier attempts
                 }
-                return;
+                return new String(reply.get(2), StandardCharsets.UTF_8);
             }
         }
         throw new AssertionError("no status reply within " + timeout);
+    }
+
+    /** Sends {@code [identity, requestId, payload, info]} and returns the reply to that request id. */
+    public List<byte[]> call(String requestId, byte[] payload, byte[] info, Duration timeout) {
+        byte[] rid = requestId.getBytes(StandardCharsets.US_ASCII);
+        send(identity, rid, payload, info);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<byte[]> reply = receive(Duration.ofMillis(100));
+            if (reply != null && reply.size() == 4 && java.util.Arrays.equals(reply.get(1), rid)) return reply;
+        }
+        throw new AssertionError("no reply to request " + requestId + " within " + timeout);
     }
 
     /** Sends a multipart message made of exactly these frames. */
