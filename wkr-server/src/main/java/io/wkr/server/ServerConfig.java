@@ -35,6 +35,10 @@ import java.util.Objects;
  * @param startupTimeout how long start-up waits for every worker to load its model
  * @param tokenFile where the admin token for remote {@code TERMINATION} is written ({@code
  *     null}: {@code ~/.wkr/run/server-<port_in>.token})
+ * @param httpToken bearer token the HTTP routes require (all but {@code /health} and the
+ *     dashboard's static files); {@code null}: no authentication
+ * @param corsOrigins origins allowed to call the HTTP routes from a browser page of another
+ *     origin; empty (the default): same origin only. {@code *} allows any origin
  */
 public record ServerConfig(
         String bindHost,
@@ -56,7 +60,9 @@ public record ServerConfig(
         Duration requestTimeout,
         Duration drainTimeout,
         Duration startupTimeout,
-        Path tokenFile) {
+        Path tokenFile,
+        String httpToken,
+        List<String> corsOrigins) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -85,6 +91,26 @@ public record ServerConfig(
         if (drainTimeout.isNegative()) throw new IllegalArgumentException("drainTimeout < 0: " + drainTimeout);
         Objects.requireNonNull(startupTimeout, "startupTimeout == null");
         if (startupTimeout.isNegative()) throw new IllegalArgumentException("startupTimeout < 0: " + startupTimeout);
+        if (httpToken != null && httpToken.isBlank()) throw new IllegalArgumentException("httpToken is blank");
+        corsOrigins = List.copyOf(corsOrigins);
+    }
+
+    /** Like the record's own, with the HTTP token masked: configs are logged. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("ServerConfig[");
+        for (java.lang.reflect.RecordComponent c : ServerConfig.class.getRecordComponents()) {
+            Object v;
+            try {
+                v = c.getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                v = "?";
+            }
+            if (c.getName().equals("httpToken") && v != null) v = "***";
+            if (b.length() > 13) b.append(", ");
+            b.append(c.getName()).append('=').append(v);
+        }
+        return b.append(']').toString();
     }
 
     private static void checkPort(String name, int port) {
@@ -128,6 +154,8 @@ public record ServerConfig(
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration startupTimeout = Duration.ofMinutes(5);
         private Path tokenFile;
+        private String httpToken;
+        private List<String> corsOrigins = List.of();
 
         Builder() {}
 
@@ -152,6 +180,8 @@ public record ServerConfig(
             drainTimeout = c.drainTimeout;
             startupTimeout = c.startupTimeout;
             tokenFile = c.tokenFile;
+            httpToken = c.httpToken;
+            corsOrigins = c.corsOrigins;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -174,11 +204,13 @@ public record ServerConfig(
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
         public Builder startupTimeout(Duration v) { startupTimeout = v; return this; }
         public Builder tokenFile(Path v) { tokenFile = v; return this; }
+        public Builder httpToken(String v) { httpToken = v; return this; }
+        public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(bindHost, portIn, portOut, httpPort, numWorker, batchSize, batchGroupTimeout,
                     deviceMap, cpu, gpuMemoryFraction, modelDir, modelName, tmpFolder, protocol, maxQueueSize,
-                    maxRequestBytes, requestTimeout, drainTimeout, startupTimeout, tokenFile);
+                    maxRequestBytes, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken, corsOrigins);
         }
     }
 }

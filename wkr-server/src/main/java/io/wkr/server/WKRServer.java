@@ -4,7 +4,10 @@ import io.wkr.protocol.PayloadCodec;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
 import io.wkr.protocol.Wire;
+import io.wkr.server.batching.Admission;
 import io.wkr.server.batching.JobQueue;
+import io.wkr.server.http.HttpFrontend;
+import io.wkr.server.sink.SinkCompletion;
 import io.wkr.server.internal.AdminToken;
 import io.wkr.server.sink.Sink;
 import io.wkr.server.stats.ServerStats;
@@ -68,6 +71,9 @@ public final class WKRServer implements AutoCloseable {
     private AdminToken token;
     private Thread sinkThread;
     private Thread ventilatorThread;
+    private Admission admission;
+    private HttpFrontend http;
+    private int httpPort = -1;
     private int portIn;
     private int portOut;
     private long startMillis;
@@ -141,17 +147,26 @@ public final class WKRServer implements AutoCloseable {
         }
         sinkThread = new Thread(sink, "wkr-sink");
         sinkThread.start();
-        workers = new WorkerPool(config, workerFactory, queue, sink, stats, codec);
+        workers = new WorkerPool(config, workerFactory, queue, stats, codec);
         logger.info("loading {} x {} (protocol {}, batch_size {}, batch_group_timeout {} ms)", config.numWorker(),
                 workerClassName, config.protocol().wireName(), config.batchSize(), config.batchGroupTimeout().toMillis());
         workers.start(tmpDir);
 
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
-        ventilator = new Ventilator(context, frontend, "inproc://wkr-control-" + serverNo, config, queue, sink, stats,
-                new Ventilator.Control(token, this::status, this::terminateAsync, workers::alive));
+        admission = new Admission(queue, stats, workers::alive);
+        ventilator = new Ventilator(context, frontend, "inproc://wkr-control-" + serverNo, config, admission,
+                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
+        if (config.httpPort() != null) {
+            http = new HttpFrontend(config, admission, stats, this::status, this::ready);
+            try {
+                httpPort = http.start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot start HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+            }
+        }
         state = State.READY;
         logger.info("ready: port_in {} port_out {}, {} workers; admin token in {}", portIn, portOut,
                 config.numWorker(), token.file());
@@ -179,6 +194,11 @@ public final class WKRServer implements AutoCloseable {
     /** The bound reply port (useful when configured as 0). */
     public int portOut() {
         return portOut;
+    }
+
+    /** The bound HTTP port, or -1 without {@code -http_port}. */
+    public int httpPort() {
+        return httpPort;
     }
 
     public ServerConfig config() {
@@ -219,7 +239,7 @@ public final class WKRServer implements AutoCloseable {
         m.put("ready", ready());
         m.put("port", portIn);
         m.put("port_out", portOut);
-        m.put("http_port", config.httpPort());
+        m.put("http_port", httpPort < 0 ? null : httpPort);
         m.put("num_worker", config.numWorker());
         m.put("batch_size", config.batchSize());
         m.put("main_batch_size", config.batchSize());
@@ -292,7 +312,7 @@ public final class WKRServer implements AutoCloseable {
             }
         }
         logger.info("draining: {} queued", queue == null ? 0 : queue.size());
-        if (ventilator != null) ventilator.startDraining();
+        if (admission != null) admission.startDraining();
         if (workers != null) workers.drain(drainTimeout);
         if (ventilatorThread != null) {
             try (ZMQ.Socket stop = context.createSocket(SocketType.PAIR)) {
@@ -305,6 +325,7 @@ public final class WKRServer implements AutoCloseable {
             sink.stop();
             join(sinkThread);
         }
+        if (http != null) http.close();
         if (context != null) context.close();
         if (token != null) token.delete();
         finish();

@@ -1,14 +1,13 @@
 package io.wkr.server.batching;
 
-import io.wkr.protocol.Envelope;
-import io.wkr.protocol.ErrorCode;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One admitted request on its way from the ventilator to a worker. Completed exactly once:
- * whoever answers it (a worker, the deadline check, a drain that gives up) first wins {@link
- * #tryComplete()}, so a request is never answered twice and never silently dropped.
+ * One admitted request on its way from a frontend (ZeroMQ or HTTP) to a worker. Completed exactly
+ * once: whoever answers it (a worker, the deadline check, a drain that gives up) first wins {@link
+ * #tryComplete()}, so a request is never answered twice and never silently dropped. How the
+ * answer travels back is the job's {@link Completion}.
  */
 public final class Job {
     public static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -17,16 +16,25 @@ public final class Job {
     private final byte[] requestId;
     private final byte[] payload;
     private final Map<String, Object> info;
+    private final Object input;
+    private final Completion completion;
     private final long arrivalNanos;
     private final long deadlineNanos;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    public Job(byte[] identity, byte[] requestId, byte[] payload, Map<String, Object> info, long arrivalNanos,
-            long deadlineNanos) {
+    /**
+     * @param payload the encoded input (frame 2), decoded by the worker; unused when {@code input}
+     *     is given
+     * @param input an already decoded input (HTTP), or null
+     */
+    public Job(byte[] identity, byte[] requestId, byte[] payload, Map<String, Object> info, Object input,
+            Completion completion, long arrivalNanos, long deadlineNanos) {
         this.identity = identity;
         this.requestId = requestId;
         this.payload = payload;
         this.info = info;
+        this.input = input;
+        this.completion = completion;
         this.arrivalNanos = arrivalNanos;
         this.deadlineNanos = deadlineNanos;
     }
@@ -47,6 +55,11 @@ public final class Job {
         return info;
     }
 
+    /** The decoded input when the frontend already decoded it, else null. */
+    public Object input() {
+        return input;
+    }
+
     public long arrivalNanos() {
         return arrivalNanos;
     }
@@ -60,11 +73,13 @@ public final class Job {
         return done.compareAndSet(false, true);
     }
 
-    public Envelope reply(byte[] payload, byte[] info) {
-        return new Envelope(identity, requestId, payload, info);
+    /** Answers with the model's output, unless answered already. */
+    public void succeed(Object output) {
+        if (tryComplete()) completion.succeeded(this, output);
     }
 
-    public Envelope error(ErrorCode code, String message) {
-        return Envelope.error(identity, requestId, code, message);
+    /** Answers with an error, unless answered already. */
+    public void fail(io.wkr.protocol.ErrorCode code, String message) {
+        if (tryComplete()) completion.failed(this, code, message);
     }
 }

@@ -85,13 +85,6 @@ public final class Sink implements Runnable {
                 && pub.send(e.payload(), ZMQ.SNDMORE)
                 && pub.send(e.info(), 0);
         if (!sent) stats.droppedReplies.increment();
-        if (r.arrivalNanos < 0) return;
-        if (r.error == null) {
-            stats.succeeded.increment();
-            stats.latency.recordNanos(System.nanoTime() - r.arrivalNanos);
-        } else {
-            stats.error(r.error);
-        }
-        stats.completedRate.add(1);
+        if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
     }
 }

@@ -7,13 +7,18 @@ import org.HdrHistogram.Recorder;
 
 /**
  * A latency distribution in microseconds: wait-free recording on the hot path (HdrHistogram
- * {@link Recorder}), merged into a cumulative histogram when someone reads it. Two significant
- * digits (1 % resolution) keep each histogram at a few tens of KB.
+ * {@link Recorder}), merged when someone reads it into a cumulative histogram and into a recent
+ * one (the last 5 to 10 seconds, for live charts). Two significant digits (1 % resolution) keep
+ * each histogram at a few tens of KB.
  */
 public final class LatencyRecorder {
     private static final long MAX_MICROS = 3_600_000_000L;
+    private static final long WINDOW_NANOS = 5_000_000_000L;
     private final Recorder recorder = new Recorder(MAX_MICROS, 2);
     private final Histogram total = new Histogram(MAX_MICROS, 2);
+    private Histogram current = new Histogram(MAX_MICROS, 2);
+    private Histogram previous = new Histogram(MAX_MICROS, 2);
+    private long windowStart = System.nanoTime();
     private Histogram interval;
 
     public void recordNanos(long nanos) {
@@ -22,7 +27,17 @@ public final class LatencyRecorder {
 
     private void merge() {
         interval = recorder.getIntervalHistogram(interval);
+        long now = System.nanoTime();
+        if (now - windowStart >= WINDOW_NANOS) {
+            Histogram t = previous;
+            previous = current;
+            current = t;
+            current.reset();
+            if (now - windowStart >= 2 * WINDOW_NANOS) previous.reset(); // nobody read for a while
+            windowStart = now;
+        }
         total.add(interval);
+        current.add(interval);
     }
 
     /** A copy of everything recorded so far. */
@@ -31,10 +46,21 @@ public final class LatencyRecorder {
         return total.copy();
     }
 
-    /** count, mean, p50, p90, p99, p99.9 and max, in milliseconds (2 significant digits). */
+    /** count, mean, p50, p90, p99, p99.9 and max in milliseconds, since start. */
     public synchronized Map<String, Object> toMillisMap() {
         merge();
-        Histogram h = total;
+        return millis(total);
+    }
+
+    /** The same over the last 5 to 10 seconds. */
+    public synchronized Map<String, Object> recentMillisMap() {
+        merge();
+        Histogram h = current.copy();
+        h.add(previous);
+        return millis(h);
+    }
+
+    private static Map<String, Object> millis(Histogram h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", h.getTotalCount());
         m.put("mean", h.getTotalCount() == 0 ? 0.0 : h.getMean() / 1000.0);

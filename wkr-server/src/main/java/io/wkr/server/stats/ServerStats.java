@@ -59,6 +59,17 @@ public final class ServerStats {
         return n;
     }
 
+    /** A data request was answered: {@code error} null for success. */
+    public void completed(long arrivalNanos, ErrorCode error) {
+        if (error == null) {
+            succeeded.increment();
+            latency.recordNanos(System.nanoTime() - arrivalNanos);
+        } else {
+            error(error);
+        }
+        completedRate.add(1);
+    }
+
     public void batch(int size, long predictNanos) {
         batches.increment();
         batchedItems.add(size);
@@ -118,6 +129,7 @@ public final class ServerStats {
         b.put("sizes", sizes);
         m.put("batches", b);
         m.put("latency_ms", latency.toMillisMap());
+        m.put("recent_latency_ms", latency.recentMillisMap());
         m.put("queue_wait_ms", queueWait.toMillisMap());
         m.put("predict_ms", predict.toMillisMap());
         List<Object> ws = new ArrayList<>();

@@ -26,6 +26,10 @@ public final class WorkerStats {
         return workerId;
     }
 
+    public int deviceId() {
+        return deviceId;
+    }
+
     public WorkerState state() {
         return state;
     }

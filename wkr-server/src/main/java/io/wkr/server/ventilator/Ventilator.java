@@ -6,7 +6,9 @@ import io.wkr.protocol.Wire;
 import io.wkr.protocol.internal.Json;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Job;
-import io.wkr.server.batching.JobQueue;
+import io.wkr.server.batching.Admission;
+import io.wkr.server.batching.Completion;
+import io.wkr.server.batching.Deadlines;
 import io.wkr.server.internal.AdminToken;
 import io.wkr.server.internal.StatusEncoding;
 import io.wkr.server.sink.Sink;
@@ -17,7 +19,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +44,12 @@ public final class Ventilator implements Runnable {
     private final ZMQ.Socket frontend;
     private final String controlEndpoint;
     private final ServerConfig config;
-    private final JobQueue queue;
+    private final Admission admission;
+    private final Completion completion;
     private final Sink sink;
     private final ServerStats stats;
     private final Control control;
     private final LinkedHashMap<String, Long> clients = new LinkedHashMap<>(256, 0.75f, true);
-    private volatile boolean draining;
     private long lastClientSweep = System.nanoTime();
     private long lastMalformedLog;
 
@@ -58,26 +59,25 @@ public final class Ventilator implements Runnable {
      * @param token the admin token {@code TERMINATION} must carry
      * @param status builds the status map for {@code SHOW_CONFIG}
      * @param onTermination starts a drain (called on the ventilator thread; must not block)
-     * @param aliveWorkers number of workers with a model loaded; with none, requests are refused
      */
-    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination,
-            IntSupplier aliveWorkers) {}
+    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination) {}
 
+    /**
+     * @param admission the way into the job queue
+     * @param completion how the answers to admitted requests travel back (the sink)
+     * @param sink where the ventilator's own replies go (status, rejections of malformed input)
+     */
     public Ventilator(ZContext context, ZMQ.Socket frontend, String controlEndpoint, ServerConfig config,
-            JobQueue queue, Sink sink, ServerStats stats, Control control) {
+            Admission admission, Completion completion, Sink sink, ServerStats stats, Control control) {
         this.context = context;
         this.frontend = frontend;
         this.controlEndpoint = controlEndpoint;
         this.config = config;
-        this.queue = queue;
+        this.admission = admission;
+        this.completion = completion;
         this.sink = sink;
         this.stats = stats;
         this.control = control;
-    }
-
-    /** From now on data requests are answered {@code SHUTTING_DOWN}. */
-    public void startDraining() {
-        draining = true;
     }
 
     @Override
@@ -151,14 +151,6 @@ public final class Ventilator implements Runnable {
             return;
         }
         trackClient(identity, now);
-        if (draining) {
-            reject(identity, requestId, ErrorCode.SHUTTING_DOWN, "server is draining and takes no new requests", now);
-            return;
-        }
-        if (control.aliveWorkers().getAsInt() == 0) {
-            reject(identity, requestId, ErrorCode.WORKER_FAILED, "no worker is alive to run this request", now);
-            return;
-        }
         if (payload.length > config.maxRequestBytes()) {
             reject(identity, requestId, ErrorCode.BAD_REQUEST, "payload of " + payload.length
                     + " bytes exceeds the server's limit of " + config.maxRequestBytes() + " bytes", now);
@@ -172,23 +164,12 @@ public final class Ventilator implements Runnable {
                     + e.getMessage() + "): " + Wire.preview(info), now);
             return;
         }
-        Job job = new Job(identity, requestId, payload, parsed, now, deadline(parsed, now));
-        if (!queue.offer(job)) {
-            reject(identity, requestId, ErrorCode.OVERLOADED, "queue full (" + queue.capacity()
-                    + " requests waiting); retry later", now);
-            return;
-        }
-        stats.accepted.increment();
+        admission.admit(new Job(identity, requestId, payload, parsed, null, completion, now, deadline(parsed, now)));
     }
 
     private long deadline(Map<String, Object> info, long now) {
-        long ms = 0;
-        if (info.get(Wire.INFO_TIMEOUT_MS) instanceof Number n && n.doubleValue() > 0) {
-            ms = (long) Math.ceil(n.doubleValue());
-        }
-        long serverMs = config.requestTimeout().toMillis();
-        if (serverMs > 0 && (ms == 0 || serverMs < ms)) ms = serverMs;
-        return ms == 0 ? Job.NO_DEADLINE : now + ms * 1_000_000L;
+        Object ms = info.get(Wire.INFO_TIMEOUT_MS);
+        return Deadlines.of(ms instanceof Number n ? n.doubleValue() : 0, config.requestTimeout(), now);
     }
 
     private void reject(byte[] identity, byte[] requestId, ErrorCode code, String message, long arrival) {

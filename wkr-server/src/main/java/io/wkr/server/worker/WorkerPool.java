@@ -7,7 +7,6 @@ import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WorkerContext;
 import io.wkr.server.batching.Job;
 import io.wkr.server.batching.JobQueue;
-import io.wkr.server.sink.Sink;
 import io.wkr.server.stats.ServerStats;
 import io.wkr.server.stats.WorkerStats;
 import java.nio.file.Path;
@@ -32,7 +31,6 @@ public final class WorkerPool {
     private final ServerConfig config;
     private final Supplier<? extends WKRHardWorker<?, ?, ?>> factory;
     private final JobQueue queue;
-    private final Sink sink;
     private final ServerStats stats;
     private final PayloadCodec codec;
     private final List<WorkerSlot> slots = new ArrayList<>();
@@ -41,11 +39,10 @@ public final class WorkerPool {
     private final java.util.concurrent.atomic.AtomicInteger alive = new java.util.concurrent.atomic.AtomicInteger();
 
     public WorkerPool(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> factory, JobQueue queue,
-            Sink sink, ServerStats stats, PayloadCodec codec) {
+            ServerStats stats, PayloadCodec codec) {
         this.config = config;
         this.factory = factory;
         this.queue = queue;
-        this.sink = sink;
         this.stats = stats;
         this.codec = codec;
     }
@@ -116,19 +113,12 @@ public final class WorkerPool {
     }
 
     void succeed(Job job, Object output) {
-        PayloadCodec.Encoded enc;
-        try {
-            enc = codec.encode(output, 0);
-        } catch (RuntimeException e) {
-            fail(job, ErrorCode.WORKER_FAILED, "the model's output could not be encoded: " + e.getMessage());
-            return;
-        }
-        if (job.tryComplete()) sink.put(job.reply(enc.payload(), enc.info()), job.arrivalNanos(), null);
+        job.succeed(output);
     }
 
     /** Answers a job with an error, unless someone answered it already. */
     public void fail(Job job, ErrorCode code, String message) {
-        if (job.tryComplete()) sink.put(job.error(code, message), job.arrivalNanos(), code);
+        job.fail(code, message);
     }
 
     /**

@@ -133,7 +133,7 @@ final class WorkerSlot implements Runnable {
                 continue;
             }
             try {
-                Object input = codec.decode(job.payload(), job.info());
+                Object input = job.input() != null ? job.input() : codec.decode(job.payload(), job.info());
                 if (input == null || !inputType.isInstance(input)) {
                     throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
                             + (input == null ? "null" : input.getClass().getSimpleName()));

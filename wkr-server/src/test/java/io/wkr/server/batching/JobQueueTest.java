@@ -13,9 +13,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class JobQueueTest {
     private static final Duration POLL = Duration.ofMillis(20);
+    private static final Completion NO_REPLY = new Completion() {
+        @Override
+        public void succeeded(Job job, Object output) {}
+
+        @Override
+        public void failed(Job job, io.wkr.protocol.ErrorCode code, String message) {}
+    };
 
     private static Job job(int n) {
-        return new Job(new byte[] {'c'}, Integer.toString(n).getBytes(), new byte[0], Map.of(), System.nanoTime(), Job.NO_DEADLINE);
+        return new Job(new byte[] {'c'}, Integer.toString(n).getBytes(), new byte[0], Map.of(), null, NO_REPLY, System.nanoTime(), Job.NO_DEADLINE);
     }
 
     private static String ids(List<Job> batch) {
@@ -82,7 +89,7 @@ class JobQueueTest {
     @Test
     void shouldExpireOnlyJobsWithADeadlineInThePast() {
         long now = System.nanoTime();
-        Job j = new Job(new byte[] {'c'}, new byte[] {'1'}, new byte[0], Map.of(), now, now + 1_000_000);
+        Job j = new Job(new byte[] {'c'}, new byte[] {'1'}, new byte[0], Map.of(), null, NO_REPLY, now, now + 1_000_000);
         assertThat(j.expired(now)).isFalse();
         assertThat(j.expired(now + 2_000_000)).isTrue();
         assertThat(job(1).expired(Long.MAX_VALUE - 1)).isFalse();
