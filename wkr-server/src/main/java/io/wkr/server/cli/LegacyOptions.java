@@ -42,8 +42,6 @@ public final class LegacyOptions {
     @Option(names = "-http_stat_dashboard", paramLabel = "DIR", hidden = true)
     String httpStatDashboard;
 
-    @Option(names = "-cors", paramLabel = "ORIGINS", hidden = true)
-    String cors;
 
     /** The ignored options that were given, each with the reason, for a warning. */
     public List<String> givenAndIgnored() {
@@ -60,7 +58,6 @@ public final class LegacyOptions {
         add(out, httpConcurentRetryNum, "-http_concurent_retry_num", proxy);
         add(out, httpConcurentRetryGap, "-http_concurent_retry_gap", proxy);
         add(out, httpStatDashboard, "-http_stat_dashboard", "the dashboard is built in and served on -http_port");
-        add(out, cors, "-cors", "wkr's HTTP server has no CORS setting");
         return out;
     }
 

@@ -2,9 +2,13 @@ package io.wkr.server.cli;
 
 import io.wkr.protocol.Protocol;
 import io.wkr.server.ServerConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Stack;
@@ -111,6 +115,16 @@ public final class ServerOptions {
                     + "Default: server-<port_in>.token in ~/.wkr/run.")
     Path tokenFile;
 
+    @Option(names = {"-http_token_file", "--http-token-file"}, paramLabel = "FILE",
+            description = "A file holding the bearer token every HTTP route but /health needs "
+                    + "(Authorization: Bearer <token>). Default: no authentication.")
+    Path httpTokenFile;
+
+    @Option(names = {"-cors", "--cors"}, paramLabel = "ORIGINS",
+            description = "Origins (comma-separated, or *) whose pages may call the HTTP routes. "
+                    + "Default: same origin only.")
+    String cors;
+
     @Option(names = {"-cp", "-classpath", "--classpath"}, paramLabel = "PATH",
             description = "Jars and directories holding the worker class and its dependencies, separated by ':'; "
                     + "dir/* stands for every jar in dir.")
@@ -147,7 +161,21 @@ public final class ServerOptions {
                 .drainTimeout(Duration.ofSeconds(nonNegative("-drain_timeout", drainTimeoutSeconds)))
                 .startupTimeout(Duration.ofSeconds(positive("-startup_timeout", startupTimeoutSeconds)))
                 .tokenFile(tokenFile)
+                .httpToken(httpToken())
+                .corsOrigins(cors == null || cors.isBlank() ? List.of()
+                        : Arrays.stream(cors.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList())
                 .build();
+    }
+
+    private String httpToken() {
+        if (httpTokenFile == null) return null;
+        try {
+            String token = Files.readString(httpTokenFile, StandardCharsets.UTF_8).strip();
+            if (token.isEmpty()) throw new IllegalArgumentException("-http_token_file " + httpTokenFile + " is empty");
+            return token;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read -http_token_file " + httpTokenFile + ": " + e);
+        }
     }
 
     /** The class path given with {@code -cp}, or {@code null}. */

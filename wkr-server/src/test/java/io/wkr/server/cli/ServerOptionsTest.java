@@ -115,10 +115,24 @@ class ServerOptionsTest {
         ServingStart s = parse("my.Worker", "-num_worker_expanded", "2", "-device_to_expand", "0", "1",
                 "-busy_util_threshold", "0.9", "-duration_expand", "300000", "-duration_squeeze", "600000",
                 "-http_new", "-http_max_connect", "100", "-http_concurent_retry_num", "100",
-                "-http_concurent_retry_gap", "0.05", "-http_stat_dashboard", "plugin/dashboard", "-cors", "*");
-        assertThat(s.options.legacy().givenAndIgnored()).hasSize(11)
+                "-http_concurent_retry_gap", "0.05", "-http_stat_dashboard", "plugin/dashboard");
+        assertThat(s.options.legacy().givenAndIgnored()).hasSize(10)
                 .allSatisfy(w -> assertThat(w).contains("is ignored"));
         assertThat(parse("my.Worker").options.legacy().givenAndIgnored()).isEmpty();
+    }
+
+    @Test
+    void shouldReadTheHttpTokenFromAFileAndTheCorsOrigins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("http.token"), "abc123\n");
+        io.wkr.server.ServerConfig c = parse("my.Worker", "-http_port", "0", "-http_token_file", token.toString(),
+                "-cors", "http://a.example, http://b.example").options.toConfig();
+        assertThat(c.httpToken()).isEqualTo("abc123");
+        assertThat(c.corsOrigins()).containsExactly("http://a.example", "http://b.example");
+        assertThat(c.httpPort()).isZero();
+        assertThat(parse("my.Worker").options.toConfig().corsOrigins()).isEmpty();
+        assertThat(run("my.Worker", "-http_token_file", dir.resolve("missing").toString()).err)
+                .contains("cannot read -http_token_file");
     }
 
     @Test
