@@ -58,7 +58,8 @@ class ExamplesTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
-        assertThat(out).contains("wkr server ready").contains("sent hello, wkr -> got hello, wkr")
+        assertThat(out).contains("wkr server ready").containsPattern("dashboard: http://127.0.0.1:\\d+/")
+                .contains("sent hello, wkr -> got hello, wkr")
                 .contains("2560 requests from 64 threads").contains("stopped cleanly");
     }
 }
