@@ -204,6 +204,16 @@
     };
   }
 
+  /** Legend swatches in the line colour, solid, even for filled or dashed lines. */
+  function solidLegend(chart) {
+    var items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
+    items.forEach(function (item) {
+      item.fillStyle = item.strokeStyle;
+      item.lineDash = [];
+    });
+    return items;
+  }
+
   function lineOptions(yTitle, extra) {
     var o = {
       responsive: true,
@@ -223,7 +233,7 @@
         }
       },
       plugins: {
-        legend: { position: 'top', align: 'end', labels: { boxWidth: 10, boxHeight: 10 } },
+        legend: { position: 'top', align: 'end', labels: { boxWidth: 10, boxHeight: 10, generateLabels: solidLegend } },
         tooltip: {
           callbacks: {
             title: function (items) {
@@ -757,8 +767,34 @@
     setMeta('');
   }
 
+  /** JSON.stringify(v, null, 2), but arrays of numbers, strings, booleans and nulls on one line. */
+  function prettyJson(value) {
+    function isFlat(a) {
+      return a.every(function (x) { return x === null || typeof x !== 'object'; });
+    }
+    function walk(v, indent) {
+      if (v === null || typeof v !== 'object') {
+        var t = JSON.stringify(v);
+        return t === undefined ? 'null' : t;
+      }
+      var inner = indent + '  ';
+      if (Array.isArray(v)) {
+        if (v.length === 0) return '[]';
+        if (isFlat(v)) return '[' + v.map(function (x) { return walk(x, inner); }).join(', ') + ']';
+        return '[\n' + v.map(function (x) { return inner + walk(x, inner); }).join(',\n') + '\n' + indent + ']';
+      }
+      var keys = Object.keys(v);
+      if (keys.length === 0) return '{}';
+      return '{\n' + keys.map(function (k) {
+        return inner + JSON.stringify(k) + ': ' + walk(v[k], inner);
+      }).join(',\n') + '\n' + indent + '}';
+    }
+    return walk(value, '');
+  }
+
   function showResult(result, serverMs, roundTripMs, httpStatus) {
     resultBox.className = 'request-result ok';
+    resultBox.setAttribute('data-seq', String(requestSeq));
     var parts = ['HTTP ' + httpStatus];
     if (typeof serverMs === 'number') parts.push('server ' + fmtMs(serverMs) + ' ms');
     parts.push('round trip ' + fmtMs(roundTripMs) + ' ms');
@@ -780,8 +816,7 @@
     if (isTensor(result)) {
       nodes.push(el('div', 'hint tensor-summary', 'tensor ' + result.dtype + ' [' + result.shape.join(', ') + ']'));
     }
-    var text = JSON.stringify(result, null, 2);
-    if (text === undefined) text = String(result);
+    var text = prettyJson(result);
     var truncated = text.length > MAX_SHOWN_CHARS;
     nodes.push(el('pre', 'result-json', truncated ? text.substring(0, MAX_SHOWN_CHARS) : text));
     if (truncated) nodes.push(el('div', 'truncated', 'showing the first ' + fmtInt(MAX_SHOWN_CHARS) + ' of ' + fmtInt(text.length) + ' characters'));
@@ -790,6 +825,7 @@
 
   function showError(code, message, httpStatus, extra) {
     resultBox.className = 'request-result error';
+    resultBox.setAttribute('data-seq', String(requestSeq));
     var head = el('div', 'error-head');
     head.appendChild(el('span', 'error-code', code));
     head.appendChild(el('span', 'error-status', httpStatus ? 'HTTP ' + httpStatus : 'not sent'));

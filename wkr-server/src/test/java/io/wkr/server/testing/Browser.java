@@ -49,6 +49,10 @@ public final class Browser implements AutoCloseable {
     public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    private static final int MAX_SCREENSHOT_HEIGHT = 4000;
+    /** Selenium warns on every start that it has no CDP bindings for this Chromium; we use none. */
+    private static final java.util.logging.Logger CDP_LOGGER = quietCdpWarnings();
+
     private final ChromeDriver driver;
     private final ChromeDriverService service;
     private final Path profile;
@@ -58,6 +62,12 @@ public final class Browser implements AutoCloseable {
         this.driver = driver;
         this.service = service;
         this.profile = profile;
+    }
+
+    private static java.util.logging.Logger quietCdpWarnings() {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+        l.setLevel(Level.SEVERE);
+        return l;
     }
 
     /** Whether Chromium and chromedriver are installed where this class looks for them. */
@@ -163,9 +173,15 @@ public final class Browser implements AutoCloseable {
     public Path screenshot(Path target) {
         Dimension before = driver.manage().window().getSize();
         try {
-            Number height = (Number) script("return Math.ceil(document.documentElement.scrollHeight);");
-            int h = Math.max(before.getHeight(), Math.min(height.intValue() + 40, 4000));
-            if (h != before.getHeight()) driver.manage().window().setSize(new Dimension(before.getWidth(), h));
+            script("window.scrollTo(0, 0);");
+            for (int i = 0; i < 3; i++) { // the page may reflow once at the new size
+                Number page = (Number) script("return Math.ceil(document.documentElement.scrollHeight);");
+                Number view = (Number) script("return window.innerHeight;");
+                int want = Math.min(page.intValue(), MAX_SCREENSHOT_HEIGHT);
+                if (view.intValue() >= want) break;
+                Dimension now = driver.manage().window().getSize();
+                driver.manage().window().setSize(new Dimension(now.getWidth(), now.getHeight() + want - view.intValue()));
+            }
             Path shot = driver.getScreenshotAs(OutputType.FILE).toPath();
             Path parent = target.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
