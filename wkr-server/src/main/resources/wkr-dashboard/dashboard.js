@@ -393,6 +393,8 @@
     lastStatus: null,
     polls: 0,
     failures: 0,
+    failedInARow: 0,
+    authFailed: false,
     prevErrors: null,
     prevErrorsAt: 0,
     prevBusy: {},
@@ -684,6 +686,7 @@
       .then(function (res) {
         if (res.status === 401 || res.status === 403) {
           state.failures++;
+          state.authFailed = true;
           setConn('bad', 'unauthorized');
           showBanner(token
             ? 'The server refused the token (HTTP ' + res.status + '). Enter the right one:'
@@ -696,6 +699,9 @@
       .then(function (s) {
         if (!s) return;
         state.polls++;
+        state.authFailed = false;
+        state.failedInARow = 0;
+        document.body.classList.remove('stale');
         state.lastOkAt = Date.now();
         if (!$('banner').hidden && $('banner-text').textContent.indexOf('Chart.js') !== 0) hideBanner();
         render(s);
@@ -703,16 +709,21 @@
       })
       .catch(function (e) {
         state.failures++;
+        state.failedInARow++;
         var since = state.lastOkAt ? ' since ' + fmtClock(state.lastOkAt, true) : '';
         setConn('bad', 'no answer' + since + ', retrying');
+        if (state.polls > 0) document.body.classList.add('stale');
+        var badge = $('server-state');
+        badge.textContent = 'UNREACHABLE';
+        badge.className = 'badge badge-down';
+        badge.title = 'GET /status did not answer: ' + (e && e.message);
         if (window.console && console.debug) console.debug('wkr dashboard: /status failed', e && e.message);
       })
       .then(function () {
         polling = false;
         var elapsed = Date.now() - started;
-        // back off to 5 s while the server does not answer
-        var base = state.lastOkAt && Date.now() - state.lastOkAt < 10000 ? POLL_MS : 5000;
-        if (state.polls === 0) base = POLL_MS;
+        // every 5 s while the token is refused or the server has not answered for a while
+        var base = state.authFailed || state.failedInARow >= 10 ? 5000 : POLL_MS;
         schedule(Math.max(50, base - elapsed));
       });
   }
