@@ -102,6 +102,15 @@ public final class HttpFrontend implements AutoCloseable {
             cfg.routes.post("/encode/file", ctx -> submit(ctx, JsonValues.fileInput(fileBytes(ctx), config.protocol())));
             cfg.routes.get("/", this::dashboard);
             cfg.routes.exception(HttpError.class, (e, ctx) -> error(ctx, e.status, e.code, e.getMessage()));
+            cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+                // Javalin's own answers (413 for a body over max_request_bytes, 404 ...) in our envelope
+                ErrorCode code = e.getStatus() == 401 ? ErrorCode.UNAUTHORIZED
+                        : e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
+                String message = e.getStatus() == 413
+                        ? "the body is larger than the server's limit of " + config.maxRequestBytes() + " bytes"
+                        : e.getMessage();
+                error(ctx, e.getStatus(), code, message);
+            });
             cfg.routes.exception(BadRequestException.class, (e, ctx) -> {
                 stats.completed(System.nanoTime(), ErrorCode.BAD_REQUEST);
                 error(ctx, 400, ErrorCode.BAD_REQUEST, e.getMessage());
@@ -234,7 +243,8 @@ public final class HttpFrontend implements AutoCloseable {
         String offered = null;
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) offered = header.substring(7).strip();
-        if (offered == null) offered = ctx.queryParam("token");
+        // No ?token= on data routes: query strings end up in access logs. The dashboard page reads
+        // ?token= from its own URL in the browser and sends the header.
         if (offered == null || !MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8),
                 config.httpToken().getBytes(StandardCharsets.UTF_8))) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"wkr\"");

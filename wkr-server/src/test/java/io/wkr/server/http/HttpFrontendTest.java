@@ -139,6 +139,8 @@ class HttpFrontendTest {
         start(TestServers.config(dir).maxRequestBytes(1000));
         HttpResponse<String> r = post("/encode", "\"" + "x".repeat(5000) + "\"");
         assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(errorCode(r)).isEqualTo("BAD_REQUEST");
+        assertThat(r.body()).contains("limit of 1000 bytes");
         assertThat(post("/encode", "\"small\"").statusCode()).isEqualTo(200);
     }
 
@@ -285,7 +287,8 @@ class HttpFrontendTest {
         assertThat(get("/ready").statusCode()).isEqualTo(401);
         assertThat(get("/health").statusCode()).isEqualTo(200);
         assertThat(get("/status", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
-        assertThat(get("/status?token=s3cret").statusCode()).isEqualTo(200);
+        assertThat(get("/status?token=s3cret").statusCode()).as("no tokens in query strings").isEqualTo(401);
+        assertThat(get("/").statusCode()).as("the page shell holds no data").isIn(200, 404);
         assertThat(post("/encode", "\"x\"", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
         assertThat(server.config().toString()).doesNotContain("s3cret");
     }
