@@ -173,17 +173,19 @@ class DashboardBrowserTest {
             browser.waitFor(WAIT).until(d -> page.findElements(By.cssSelector("#workers tbody tr[data-worker-id]")).size() == 2);
             browser.waitFor(WAIT).until(d -> page.findElements(By.cssSelector("#workers tbody tr[data-worker-id]")).stream()
                     .mapToLong(r -> count(r.findElements(By.tagName("td")).get(4).getText())).sum() > 0);
-            for (WebElement row : page.findElements(By.cssSelector("#workers tbody tr[data-worker-id]"))) {
-                assertThat(row.getAttribute("data-state")).isIn("IDLE", "BUSY");
-                assertThat(row.findElement(By.cssSelector(".chip")).getText()).isIn("IDLE", "BUSY");
-            }
+            // The table is re-rendered every second: read it in one script call, not element by element.
+            Object states = browser.script("return Array.from(document.querySelectorAll("
+                    + "'#workers tbody tr[data-worker-id]')).map(function (r) {"
+                    + " return r.getAttribute('data-state') + '/' + r.querySelector('.chip').textContent; });");
+            assertThat((java.util.List<?>) states).hasSize(2)
+                    .allSatisfy(s -> assertThat(s.toString()).isIn("IDLE/IDLE", "BUSY/BUSY"));
             assertThat(byId("server-state").getText()).isEqualTo("READY");
             assertThat(byId("worker-class").getText()).isEqualTo(EchoWorker.class.getName());
 
             // the load's occasional "boom" shows up as WORKER_FAILED in the errors panel
             browser.waitFor(WAIT).until(d -> maxY("errors", 3) > 0);
-            assertThat(page.findElement(By.cssSelector("#errors-by-code li[data-code='WORKER_FAILED']"))
-                    .getAttribute("class")).contains("nonzero");
+            browser.waitFor(WAIT).until(d -> page.findElement(By.cssSelector("#errors-by-code li[data-code='WORKER_FAILED']"))
+                    .getAttribute("class").contains("nonzero"));
 
             assertThat(browser.severeConsoleMessages()).isEmpty();
             assertOnlyLocalRequests();
