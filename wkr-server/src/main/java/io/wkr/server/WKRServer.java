@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,14 +52,12 @@ import org.zeromq.ZMQ;
  */
 public final class WKRServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(WKRServer.class);
-    private static final AtomicInteger SERVERS = new AtomicInteger();
 
     private final ServerConfig config;
     private final Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory;
     private final String workerClassName;
     private final WKRHardWorker<?, ?, ?> probe;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private final int serverNo = SERVERS.incrementAndGet();
     private final Object lifecycle = new Object();
     private ZContext context;
     private JobQueue queue;
@@ -154,7 +151,7 @@ public final class WKRServer implements AutoCloseable {
 
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         admission = new Admission(queue, stats, workers::alive);
-        ventilator = new Ventilator(context, frontend, "inproc://wkr-control-" + serverNo, config, admission,
+        ventilator = new Ventilator(frontend, config, admission,
                 new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
@@ -315,11 +312,8 @@ public final class WKRServer implements AutoCloseable {
         if (admission != null) admission.startDraining();
         if (workers != null) workers.drain(drainTimeout);
         if (ventilatorThread != null) {
-            try (ZMQ.Socket stop = context.createSocket(SocketType.PAIR)) {
-                stop.connect("inproc://wkr-control-" + serverNo);
-                stop.send("STOP");
-                join(ventilatorThread);
-            }
+            ventilator.stop();
+            join(ventilatorThread);
         }
         if (sinkThread != null) {
             sink.stop();

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
@@ -30,9 +29,9 @@ import org.zeromq.ZMQ;
  * BAD_REQUEST} when a sender can be named, else logged and dropped), {@code SHOW_CONFIG} (status
  * reply), {@code TERMINATION} (drain, only with the admin token), or a data request (admitted to
  * the job queue, or answered {@code OVERLOADED} / {@code SHUTTING_DOWN} at once). It never
- * decodes payloads and never blocks on anything but its poller.
+ * decodes payloads and never blocks on anything but its socket.
  *
- * <p>Confined to the {@code wkr-ventilator} thread, which owns the frontend and control sockets.
+ * <p>Confined to the {@code wkr-ventilator} thread, which owns the frontend socket.
  */
 public final class Ventilator implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Ventilator.class);
@@ -40,9 +39,9 @@ public final class Ventilator implements Runnable {
     private static final int MAX_TRACKED_CLIENTS = 10_000;
     private static final long ACTIVE_CLIENT_NANOS = 180_000_000_000L;
 
-    private final ZContext context;
+    private static final int STOP_CHECK_MILLIS = 100;
+
     private final ZMQ.Socket frontend;
-    private final String controlEndpoint;
     private final ServerConfig config;
     private final Admission admission;
     private final Completion completion;
@@ -50,6 +49,7 @@ public final class Ventilator implements Runnable {
     private final ServerStats stats;
     private final Control control;
     private final LinkedHashMap<String, Long> clients = new LinkedHashMap<>(256, 0.75f, true);
+    private volatile boolean stopped;
     private long lastClientSweep = System.nanoTime();
     private long lastMalformedLog;
 
@@ -67,11 +67,9 @@ public final class Ventilator implements Runnable {
      * @param completion how the answers to admitted requests travel back (the sink)
      * @param sink where the ventilator's own replies go (status, rejections of malformed input)
      */
-    public Ventilator(ZContext context, ZMQ.Socket frontend, String controlEndpoint, ServerConfig config,
-            Admission admission, Completion completion, Sink sink, ServerStats stats, Control control) {
-        this.context = context;
+    public Ventilator(ZMQ.Socket frontend, ServerConfig config, Admission admission, Completion completion, Sink sink,
+            ServerStats stats, Control control) {
         this.frontend = frontend;
-        this.controlEndpoint = controlEndpoint;
         this.config = config;
         this.admission = admission;
         this.completion = completion;
@@ -80,38 +78,42 @@ public final class Ventilator implements Runnable {
         this.control = control;
     }
 
+    /** Asks the loop to end; it does within {@link #STOP_CHECK_MILLIS} and closes the frontend. */
+    public void stop() {
+        stopped = true;
+    }
+
     @Override
     public void run() {
-        ZMQ.Socket control = context.createSocket(org.zeromq.SocketType.PAIR);
-        control.bind(controlEndpoint);
-        ZMQ.Poller poller = context.createPoller(2);
-        poller.register(frontend, ZMQ.Poller.POLLIN);
-        poller.register(control, ZMQ.Poller.POLLIN);
+        // A blocking receive with a timeout, not a Poller: JeroMQ's Poller builds and tears down a
+        // java.nio Selector registration on every call, which cost more than handling the message.
+        frontend.setReceiveTimeOut(STOP_CHECK_MILLIS);
         try {
-            while (true) {
-                poller.poll(1000);
-                if (poller.pollin(1)) break;
-                if (poller.pollin(0)) drainFrontend();
+            while (!stopped) {
+                List<byte[]> frames = readMessage(0);
+                if (frames != null) {
+                    handle(frames);
+                    drainFrontend();
+                }
                 sweepClients();
             }
         } finally {
-            poller.close();
             frontend.close();
-            control.close();
             logger.debug("ventilator stopped");
         }
     }
 
     private void drainFrontend() {
         for (int n = 0; n < 4096; n++) {
-            List<byte[]> frames = readMessage();
+            List<byte[]> frames = readMessage(ZMQ.DONTWAIT);
             if (frames == null) return;
             handle(frames);
         }
     }
 
-    private List<byte[]> readMessage() {
-        byte[] first = frontend.recv(ZMQ.DONTWAIT);
+    /** The next message, or null when none came (at once with DONTWAIT, else within the timeout). */
+    private List<byte[]> readMessage(int flags) {
+        byte[] first = frontend.recv(flags);
         if (first == null) return null;
         List<byte[]> frames = new ArrayList<>(4);
         frames.add(first);
