@@ -64,11 +64,16 @@ public final class Sink implements Runnable {
 
     @Override
     public void run() {
+        java.util.List<Reply> batch = new java.util.ArrayList<>(256);
         try {
             while (true) {
-                Reply r = queue.take();
-                if (r == STOP) break;
-                publish(r);
+                batch.add(queue.take());
+                queue.drainTo(batch, 255); // one lock round-trip for whatever piled up meanwhile
+                for (Reply r : batch) {
+                    if (r == STOP) return;
+                    publish(r);
+                }
+                batch.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
