@@ -302,6 +302,9 @@ public final class WKRServer implements AutoCloseable {
                 return;
             }
             boolean wasStarted = state != State.NEW;
+            // Refuse new work before anyone can see DRAINING: a request that sees the state must
+            // also see the refusal.
+            if (admission != null) admission.startDraining();
             state = State.DRAINING;
             if (!wasStarted) {
                 finish();
@@ -309,7 +312,6 @@ public final class WKRServer implements AutoCloseable {
             }
         }
         logger.info("draining: {} queued", queue == null ? 0 : queue.size());
-        if (admission != null) admission.startDraining();
         if (workers != null) workers.drain(drainTimeout);
         if (ventilatorThread != null) {
             ventilator.stop();
