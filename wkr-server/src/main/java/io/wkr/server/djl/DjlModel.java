@@ -65,6 +65,19 @@ public final class DjlModel implements AutoCloseable {
     }
 
     /**
+     * A model built in code with fresh (random) weights and nothing loaded from disk: for
+     * benchmarks and examples such as a ResNet whose throughput matters, not its answers.
+     *
+     * @param inputShape the shape of one input batch, to initialise the parameters
+     */
+    public static DjlModel initialized(Device device, String name, Block block, ai.djl.ndarray.types.Shape inputShape) {
+        Model model = Model.newInstance(name, device, DjlEnvironment.ENGINE);
+        model.setBlock(block);
+        block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, inputShape);
+        return new DjlModel(device, model, null);
+    }
+
+    /**
      * Loads a model from a directory.
      *
      * @param block the architecture for DJL parameter files, {@code null} for TorchScript

@@ -3,6 +3,7 @@ package io.wkr.server.djl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.jni.JniUtils;
 import io.wkr.server.WKRHardWorker;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,13 +49,24 @@ public abstract class DjlWorker<I, O> extends WKRHardWorker<DjlModel, I, O> {
 
     /**
      * Resolves the worker's DJL {@link Device}; the returned value is what {@link #getModel}
-     * receives as {@code env}.
+     * receives as {@code env}. On the CPU it also sets PyTorch's intra-op threads for this worker
+     * ({@link DjlEnvironment#cpuThreads}).
      *
      * @throws IllegalStateException when the PyTorch engine cannot start or the GPU does not exist
      */
     @Override
     public Object getEnv(int deviceId, Path tmpDir) {
-        return DjlEnvironment.device(deviceId);
+        Device device = DjlEnvironment.device(deviceId);
+        if (!device.isGpu()) {
+            int cpuWorkers = 0;
+            for (int d : config().effectiveDeviceMap()) if (d < 0) cpuWorkers++;
+            // OpenMP's thread count is per calling thread: set it on the worker's own thread.
+            int threads = DjlEnvironment.cpuThreads(cpuWorkers);
+            JniUtils.setNumThreads(threads);
+            logger().info("worker {}: PyTorch uses {} intra-op thread{} (-Dai.djl.pytorch.num_threads or OMP_NUM_THREADS "
+                    + "to change)", workerId(), threads, threads == 1 ? "" : "s");
+        }
+        return device;
     }
 
     /**
