@@ -33,7 +33,7 @@ public final class ImageClient {
         String host = args.length > 0 ? args[0] : "localhost";
         int portIn = args.length > 1 ? Integer.parseInt(args[1]) : 5555;
         int portOut = args.length > 2 ? Integer.parseInt(args[2]) : 5556;
-        byte[] image = args.length > 3 ? Files.readAllBytes(Path.of(args[3])) : testPicture(320, 240);
+        byte[] image = args.length > 3 && !args[3].isEmpty() ? Files.readAllBytes(Path.of(args[3])) : testPicture(320, 240);
         Path outDir = Path.of(args.length > 4 ? args[4] : "image-results");
         run(ClientConfig.builder(host, portIn, portOut).protocol(Protocol.OBJ).build(), image, outDir, System.out);
     }
