@@ -85,6 +85,16 @@ public abstract class WKRHardWorker<M, I, O> {
     }
 
     /**
+     * Checks one decoded input before it joins a batch, on the worker's thread. Throw {@link
+     * io.wkr.protocol.BadRequestException} to answer that request {@code BAD_REQUEST} with the
+     * exception's message; the other requests of the batch go on to {@link #predict}. The place
+     * for checks such as "the model takes float32 inputs of shape [4]". Default: accepts all.
+     *
+     * @throws io.wkr.protocol.BadRequestException when the input cannot be run
+     */
+    public void checkInput(I input) {}
+
+    /**
      * Classes the {@code obj} (Kryo) protocol may carry besides the built-ins (strings, boxed
      * primitives, primitive arrays, lists, maps, tensors). Clients must register the same classes
      * in the same order. Default: none.

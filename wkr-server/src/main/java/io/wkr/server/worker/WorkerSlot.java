@@ -138,6 +138,7 @@ final class WorkerSlot implements Runnable {
                     throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
                             + (input == null ? "null" : input.getClass().getSimpleName()));
                 }
+                worker.checkInput(input);
                 inputs.add(input);
                 live.add(job);
             } catch (BadRequestException e) {
