@@ -40,7 +40,8 @@ import redis.clients.jedis.resps.StreamPendingSummary;
  * value ({@code Map} with {@code String} keys, {@code List}, {@code Number}, {@code Boolean});
  * the server's worker receives the same kind (JSON as {@code Map}/{@code List}/{@code
  * Long}/{@code Double}/...), and its output comes back as one of the same kinds. A job's id is its
- * Redis stream entry id. Thread-safe (a pool of Redis connections).
+ * Redis stream entry id. Thread-safe (a pool of Redis connections, each checked before use, so a
+ * Redis restart costs no failed call once Redis answers again).
  */
 public final class JobQueue implements AutoCloseable {
     /** Adds the job unless the stream already holds {@code maxQueued} unfinished jobs. */
@@ -67,7 +68,7 @@ public final class JobQueue implements AutoCloseable {
         this.jobs = Objects.requireNonNull(jobs, "jobs == null");
         if (maxQueued < 1) throw new IllegalArgumentException("maxQueued < 1: " + maxQueued);
         this.maxQueued = maxQueued;
-        this.redis = RedisClients.create(redis, 8);
+        this.redis = RedisClients.create(redis, 8, true);
         try {
             JobStore.ensureGroup(this.redis, jobs);
         } catch (RuntimeException e) {

@@ -75,7 +75,7 @@ final class JobSession implements AutoCloseable {
             throw new IllegalStateException("JobUnit needs Redis: give -redis_host/-redis_port (DecentralConfig.redis)");
         }
         JobsConfig jobs = context.config().jobs();
-        RedisClient redis = RedisClients.create(context.config().redis(), 2);
+        RedisClient redis = RedisClients.create(context.config().redis(), 2, false);
         try {
             JobStore.ensureGroup(redis, jobs);
             WKRClient client = new WKRClient(ClientConfig.builder(ip, port, portOut).timeout(jobs.requestTimeout())

@@ -37,9 +37,12 @@ public final class RedisClients {
      * A pooled client for {@code config} with at most {@code maxConnections} connections. Nothing
      * is connected until the first command.
      *
+     * @param validate check a pooled connection ({@code PING}) before each use, so that
+     *     connections broken by a Redis restart are replaced instead of failing a command (one
+     *     more round trip per use)
      * @throws IllegalArgumentException when the TLS CA file cannot be read or parsed
      */
-    public static RedisClient create(RedisConfig config, int maxConnections) {
+    public static RedisClient create(RedisConfig config, int maxConnections, boolean validate) {
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(timeout)
@@ -63,15 +66,15 @@ public final class RedisClients {
         pool.setMaxTotal(maxConnections);
         pool.setMaxIdle(maxConnections);
         pool.setMinIdle(0);
-        pool.setTestOnBorrow(false);
+        pool.setTestOnBorrow(validate);
         pool.setJmxEnabled(false);
         return RedisClient.builder().hostAndPort(config.host(), config.port()).clientConfig(b.build())
                 .poolConfig(pool).build();
     }
 
-    /** A client with up to 4 connections. */
+    /** A client with up to 4 connections, each checked before use. */
     public static RedisClient create(RedisConfig config) {
-        return create(config, 4);
+        return create(config, 4, true);
     }
 
     private static SSLSocketFactory socketFactory(RedisConfig config) {
