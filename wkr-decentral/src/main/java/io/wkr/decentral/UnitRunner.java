@@ -146,12 +146,21 @@ final class UnitRunner {
         context.count("unit_failures", 1);
         if (repeated) {
             unitLogger.debug("unit {}: {} (again)", context.name(), message, e);
+        } else if (operational(e)) {
+            unitLogger.warn("unit {}: {}; restarting with backoff", context.name(), message);
+            unitLogger.debug("unit {}: {}", context.name(), message, e);
         } else {
             unitLogger.warn("unit {}: {}; restarting with backoff", context.name(), message, e);
         }
         if (e instanceof VirtualMachineError vme && !(e instanceof StackOverflowError)) {
             log.error("unit {}: {}", context.name(), vme.toString());
         }
+    }
+
+    /** A server or Redis that is down or slow: the message says it all, a stack trace would not help. */
+    private static boolean operational(Throwable e) {
+        return e instanceof io.wkr.protocol.WKRException
+                || e.getClass().getName().startsWith("redis.clients.jedis.exceptions.");
     }
 
     private void awaitStop(Duration d) {
