@@ -30,7 +30,7 @@ public final class DecentralMake implements Callable<Integer> {
     static final String HOME_PROPERTY = "wkr.home";
     static final RunScript.Service SERVICE = new RunScript.Service("wkr-decentral-start", "DecentralStart",
             "wkr-decentral-make", "the units finish and store their in-flight jobs, then the central exits",
-            "60", "-stop_timeout + 15");
+            "the central is ready once its ports are bound", "-stop_timeout + 15");
 
     @Parameters(index = "0", paramLabel = "UNIT_CLASS", description = "As for wkr-decentral-start.")
     String unitClass;
