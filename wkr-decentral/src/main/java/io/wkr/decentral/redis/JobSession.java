@@ -102,7 +102,9 @@ final class JobSession implements AutoCloseable {
         }
         int free = jobs.maxInFlight() - inFlight.size();
         boolean took = false;
-        if (free > 0 && now >= pausedUntil) {
+        // Refill when half the slots are free (or all): fewer, larger reads and finishes than one job at a time.
+        boolean refill = free > 0 && (inFlight.isEmpty() || free >= (jobs.maxInFlight() + 1) / 2);
+        if (refill && now >= pausedUntil) {
             List<Job> batch = List.of();
             if (now >= nextReclaim) {
                 batch = store.reclaim(free);
@@ -117,7 +119,7 @@ final class JobSession implements AutoCloseable {
         if (took) {
             waitMillis = 1;
         } else if (!inFlight.isEmpty() || now < pausedUntil) {
-            long max = free == 0 ? 100 : waitMillis;
+            long max = !refill ? 100 : waitMillis;
             handle(awaitReplies(max));
             waitMillis = Math.min(waitMillis * 2, 50);
         }

@@ -95,8 +95,8 @@ final class JobStore {
         try {
             got = redis.xreadGroupBinary(group, consumerBytes, p, Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
         } catch (JedisDataException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("NOGROUP")) throw e;
-            ensureGroup(redis, jobs); // Redis lost the group (restarted without persistence): start over
+            if (!lostGroup(e)) throw e;
+            ensureGroup(redis, jobs); // Redis lost the stream (restarted without persistence, deleted): start over
             return List.of();
         }
         List<Job> out = new ArrayList<>();
@@ -113,7 +113,7 @@ final class JobStore {
         try {
             got = redis.xreadGroupBinary(group, consumerBytes, p, Map.of(stream, new StreamEntryID(historyCursor)));
         } catch (JedisDataException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("NOGROUP")) throw e;
+            if (!lostGroup(e)) throw e;
             ensureGroup(redis, jobs);
             return List.of();
         }
@@ -142,7 +142,7 @@ final class JobStore {
             raw = redis.xautoclaim(stream, group, consumerBytes, jobs.visibilityTimeout().toMillis(),
                     ascii(reclaimCursor), XAutoClaimParams.xAutoClaimParams().count(count));
         } catch (JedisDataException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("NOGROUP")) throw e;
+            if (!lostGroup(e)) throw e;
             ensureGroup(redis, jobs);
             return List.of();
         }
@@ -154,6 +154,12 @@ final class JobStore {
             byId.put(text(entry.get(0)), entry.get(1) == null ? null : fields((List<?>) entry.get(1)));
         }
         return withDeliveries(byId);
+    }
+
+    /** The stream or the group is gone (NOGROUP), or was deleted while a read waited (UNBLOCKED). */
+    private static boolean lostGroup(JedisDataException e) {
+        String m = e.getMessage();
+        return m != null && (m.startsWith("NOGROUP") || m.startsWith("UNBLOCKED"));
     }
 
     /** True when the last reclaim scan went through the whole pending list. */
