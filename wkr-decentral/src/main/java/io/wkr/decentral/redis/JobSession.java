@@ -9,6 +9,7 @@ import io.wkr.protocol.RequestTimeoutException;
 import io.wkr.protocol.ShuttingDownException;
 import io.wkr.protocol.WKRException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,6 +59,8 @@ final class JobSession implements AutoCloseable {
     private long nextHeartbeat = System.nanoTime();
     private long pausedUntil = System.nanoTime();
     private long waitMillis = 1;
+    /** Next look for consumers of dead processes (at a random point of the first minute, then every minute). */
+    private long nextJanitor;
 
     private JobSession(UnitContext context, RedisClient redis, WKRClient client, String consumer) {
         this.context = context;
@@ -67,6 +70,17 @@ final class JobSession implements AutoCloseable {
         this.consumer = consumer;
         this.server = context.server().address();
         this.store = new JobStore(redis, jobs, consumer);
+        this.nextJanitor = System.nanoTime() + ThreadLocalRandom.current().nextLong(janitorInterval().toNanos());
+    }
+
+    /** Consumers that read nothing for this long and hold no jobs belong to units that are gone. */
+    private Duration quietConsumer() {
+        return jobs.visibilityTimeout().multipliedBy(10);
+    }
+
+    private Duration janitorInterval() {
+        Duration d = quietConsumer();
+        return d.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : d;
     }
 
     /** Connects to Redis (and creates the group if needed), then to the server. */
@@ -99,6 +113,11 @@ final class JobSession implements AutoCloseable {
         if (now >= nextHeartbeat) {
             if (!inFlight.isEmpty()) store.touch(inFlight.keySet());
             nextHeartbeat = now + jobs.heartbeatInterval().toNanos();
+        }
+        if (now >= nextJanitor) {
+            nextJanitor = now + janitorInterval().toNanos();
+            int forgotten = store.forgetQuietConsumers(quietConsumer());
+            if (forgotten > 0) context.count("consumers_forgotten", forgotten);
         }
         int free = jobs.maxInFlight() - inFlight.size();
         boolean took = false;

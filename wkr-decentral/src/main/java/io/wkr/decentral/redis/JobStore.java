@@ -4,6 +4,7 @@ import static io.wkr.decentral.redis.Payloads.ascii;
 
 import io.wkr.decentral.JobsConfig;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamConsumerInfo;
 import redis.clients.jedis.resps.StreamEntryBinary;
 import redis.clients.jedis.resps.StreamPendingEntry;
 
@@ -47,6 +49,17 @@ final class JobStore {
             redis.call('DEL', KEYS[4])
             if stored then return 1 else return 0 end
             """);
+
+    /**
+     * Deletes a consumer only if it has nothing pending, atomically: deleting a consumer drops its
+     * pending entries, which would lose their jobs. KEYS: stream. ARGV: group, consumer.
+     */
+    static final String FORGET_CONSUMER = """
+            if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+              return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+            end
+            return -1
+            """;
 
     private final RedisClient redis;
     private final JobsConfig jobs;
@@ -283,10 +296,27 @@ final class JobStore {
 
     /** Deletes this consumer from the group when it has nothing pending (a clean stop). */
     void forgetConsumerIfIdle() {
-        XPendingParams p = XPendingParams.xPendingParams("-", "+", 1).consumer(consumer);
-        if (redis.xpending(jobs.stream(), jobs.group(), p).isEmpty()) {
-            redis.xgroupDelConsumer(jobs.stream(), jobs.group(), consumer);
+        forget(consumer);
+    }
+
+    private boolean forget(String name) {
+        Object r = redis.eval(FORGET_CONSUMER, List.of(jobs.stream()), List.of(jobs.group(), name));
+        return r instanceof Long n && n >= 0;
+    }
+
+    /**
+     * Deletes consumers of the group that have nothing pending and have not read for {@code
+     * quiet}: units of processes that died (a live unit reads at least every half second).
+     * Returns how many were deleted.
+     */
+    int forgetQuietConsumers(Duration quiet) {
+        int n = 0;
+        for (StreamConsumerInfo c : redis.xinfoConsumers2(jobs.stream(), jobs.group())) {
+            if (c.getPending() == 0 && c.getIdle() > quiet.toMillis() && !c.getName().equals(consumer)) {
+                if (forget(c.getName())) n++;
+            }
         }
+        return n;
     }
 
     private static Map<String, byte[]> fields(Map<byte[], byte[]> raw) {

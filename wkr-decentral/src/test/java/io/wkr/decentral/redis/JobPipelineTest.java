@@ -129,6 +129,29 @@ class JobPipelineTest {
                 10_000 / seconds, perServer, totals);
     }
 
+    @Test
+    void shouldForgetConsumersOfGoneUnitsOnlyOnceTheyHoldNoJobs() throws Exception {
+        TestWorker.Controls controls = new TestWorker.Controls();
+        WKRServer server = closeLater(Cluster.server(dir.resolve("s1"), controls));
+        JobsConfig jobs = Cluster.jobs().visibilityTimeout(Duration.ofMillis(100)).build();
+        JobQueue queue = closeLater(new JobQueue(Cluster.redis(redisServer), jobs));
+        String orphan = queue.submit("orphan");
+        try (RedisClient r = RedisClient.create(redisServer.host(), redisServer.port())) {
+            r.xgroupCreateConsumer(jobs.stream(), jobs.group(), "gone-idle");
+            // "gone-busy" takes the job and dies with it
+            r.xreadGroup(jobs.group(), "gone-busy", redis.clients.jedis.params.XReadGroupParams.xReadGroupParams().count(1),
+                    Map.of(jobs.stream(), redis.clients.jedis.StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+            WKRDecentralizeCentral central = closeLater(new WKRDecentralizeCentral(
+                    Cluster.central(redisServer, jobs, server).numClient(1).build(), JobUnit::new));
+            central.start();
+            JobResult res = queue.await(orphan, WAIT);
+            assertThat(res.deliveries()).isEqualTo(2);
+            Await.until(() -> r.xinfoConsumers2(jobs.stream(), jobs.group()).stream()
+                    .noneMatch(c -> c.getName().startsWith("gone-")), WAIT, "consumers of gone units forgotten");
+            assertThat(r.xinfoConsumers2(jobs.stream(), jobs.group())).hasSize(1); // the live unit
+        }
+    }
+
     static List<String> resultKeys(RedisClient r, JobsConfig jobs) {
         List<String> keys = new ArrayList<>();
         String cursor = ScanParams.SCAN_POINTER_START;
