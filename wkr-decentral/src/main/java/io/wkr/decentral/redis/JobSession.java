@@ -121,8 +121,8 @@ final class JobSession implements AutoCloseable {
         }
         int free = jobs.maxInFlight() - inFlight.size();
         boolean took = false;
-        // Refill when half the slots are free (or all): fewer, larger reads and finishes than one job at a time.
-        boolean refill = free > 0 && (inFlight.isEmpty() || free >= (jobs.maxInFlight() + 1) / 2);
+        // Refill once a quarter of the slots is free (or all): fewer, larger reads than one job at a time.
+        boolean refill = free > 0 && (inFlight.isEmpty() || free >= (jobs.maxInFlight() + 3) / 4);
         if (refill && now >= pausedUntil) {
             List<Job> batch = List.of();
             if (now >= nextReclaim) {

@@ -32,7 +32,8 @@ import redis.clients.jedis.RedisClient;
  * Jobs per second through Redis → unit → server → Redis (the decentral pipeline with {@link
  * JobUnit}s and an echo worker) against the same jobs sent straight to the same server with a
  * {@link ConcurrentWKRClient} at the same concurrency, in one run. Not a test: run it with {@code
- * scripts/wkr-decentral-bench [jobs] [units] [in_flight] [runs] [payload_bytes]}.
+ * scripts/wkr-decentral-bench [jobs] [units] [in_flight] [runs] [payload_bytes] [model_ms]}
+ * ({@code model_ms}: a pause per batch in the server's worker, 0 = a pure echo).
  *
  * <p>Direct: {@code units} connections, {@code units × in_flight} requests in flight. Decentral:
  * {@code units} units of one central, {@code in_flight} jobs each; the timer runs from the first
@@ -47,12 +48,15 @@ public final class DecentralBenchmark {
         int inFlight = arg(args, 2, 16);
         int runs = arg(args, 3, 3);
         int payloadBytes = arg(args, 4, 64);
+        int modelMillis = arg(args, 5, 0);
         Path dir = Files.createTempDirectory("wkr-decentral-bench");
-        System.out.printf("wkr decentral benchmark: %d jobs of %d bytes, %d units x %d in flight, %d runs, %d cores%n",
-                jobs, payloadBytes, units, inFlight, runs, Runtime.getRuntime().availableProcessors());
+        System.out.printf("wkr decentral benchmark: %d jobs of %d bytes, %d units x %d in flight, %d runs, "
+                + "model %d ms per batch, %d cores%n", jobs, payloadBytes, units, inFlight, runs, modelMillis,
+                Runtime.getRuntime().availableProcessors());
         List<String> payloads = new ArrayList<>(jobs);
         for (int i = 0; i < jobs; i++) payloads.add(payload(i, payloadBytes));
         TestWorker.Controls echo = new TestWorker.Controls();
+        echo.delayMillis = modelMillis;
         ServerConfig sc = TestServers.config(dir.resolve("server")).numWorker(2).batchSize(32).maxQueueSize(4096).build();
         Files.createDirectories(dir.resolve("server"));
         double[] direct = new double[runs];
@@ -60,7 +64,7 @@ public final class DecentralBenchmark {
         try (RedisServer redis = RedisServer.start(dir.resolve("redis"));
                 WKRServer server = TestServers.start(sc, () -> new TestWorker(echo))) {
             RemoteServer remote = new RemoteServer("127.0.0.1", server.portIn(), server.portOut());
-            warmUp(redis, remote, payloads.subList(0, Math.min(jobs, 5000)), units, inFlight);
+            warmUp(redis, remote, payloads, units, inFlight);
             for (int r = 0; r < runs; r++) {
                 direct[r] = direct(remote, payloads, units, inFlight);
                 decentral[r] = decentral(redis, remote, payloads, units, inFlight, "bench" + r);
