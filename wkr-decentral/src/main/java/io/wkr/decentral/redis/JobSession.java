@@ -1,20 +1,20 @@
 package io.wkr.decentral.redis;
 
-import io.wkr.client.ClientConfig;
 import io.wkr.client.WKRClient;
 import io.wkr.decentral.JobsConfig;
 import io.wkr.decentral.UnitContext;
+import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.OverloadedException;
 import io.wkr.protocol.RequestTimeoutException;
 import io.wkr.protocol.ShuttingDownException;
 import io.wkr.protocol.WKRException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -34,43 +34,105 @@ import redis.clients.jedis.RedisClient;
  */
 final class JobSession implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(JobSession.class);
-    private static final String HOST = hostName();
     private static final long MAX_BLOCK_MILLIS = 500;
 
     /** The server did not answer or is going away: the unit backs off and connects again. */
     static final class ServerUnavailableException extends WKRException {
         ServerUnavailableException(String message, Throwable cause) {
-            super(io.wkr.protocol.ErrorCode.TIMEOUT, message, cause);
+            super(ErrorCode.TIMEOUT, message, cause);
         }
     }
 
     private record Reply(Job job, Object output, Throwable error) {}
 
+    /** Replies sorted by what happens to their jobs next. */
+    private static final class Sorted {
+        final List<JobStore.Finish> finishes = new ArrayList<>();
+        final Map<Job, String> failed = new LinkedHashMap<>();
+        final List<Job> release = new ArrayList<>();
+        final List<Job> timedOut = new ArrayList<>();
+        boolean overloaded;
+        boolean draining;
+    }
+
     private final UnitContext context;
     private final JobsConfig jobs;
     private final RedisClient redis;
     private final JobStore store;
+    private final Outcomes outcomes;
     private final WKRClient client;
-    private final String consumer;
     private final String server;
     private final Map<String, Job> inFlight = new LinkedHashMap<>();
     private final BlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
     private long nextReclaim = System.nanoTime();
     private long nextHeartbeat = System.nanoTime();
+    private long nextJanitor;
     private long pausedUntil = System.nanoTime();
     private long waitMillis = 1;
-    /** Next look for consumers of dead processes (at a random point of the first minute, then every minute). */
-    private long nextJanitor;
 
-    private JobSession(UnitContext context, RedisClient redis, WKRClient client, String consumer) {
+    /**
+     * @param redis this unit's own Redis client; closed by {@link #close}
+     * @param client this unit's client to its server; closed by {@link #close}
+     * @param consumer the unit's consumer name in the group, the same for every life of its slot
+     */
+    JobSession(UnitContext context, RedisClient redis, WKRClient client, String consumer) {
         this.context = context;
         this.jobs = context.config().jobs();
         this.redis = redis;
         this.client = client;
-        this.consumer = consumer;
         this.server = context.server().address();
         this.store = new JobStore(redis, jobs, consumer);
+        this.outcomes = new Outcomes(jobs, server, consumer);
         this.nextJanitor = System.nanoTime() + ThreadLocalRandom.current().nextLong(janitorInterval().toNanos());
+    }
+
+    /** One round: finish what came back, upkeep, take more work, then wait a little if idle. */
+    void round() {
+        handle(drained());
+        long now = System.nanoTime();
+        upkeep(now);
+        int free = jobs.maxInFlight() - inFlight.size();
+        // Refill once a quarter of the slots is free (or all): fewer, larger reads than one job at a time.
+        boolean refill = free > 0 && (inFlight.isEmpty() || free >= (jobs.maxInFlight() + 3) / 4);
+        boolean took = refill && now >= pausedUntil && take(now, free);
+        context.gauge("in_flight", inFlight.size());
+        if (took) {
+            waitMillis = 1;
+        } else if (!inFlight.isEmpty() || now < pausedUntil) {
+            handle(awaitReplies(refill ? waitMillis : 100));
+            waitMillis = Math.min(waitMillis * 2, 50);
+        }
+    }
+
+    /** Renews in-flight jobs, and now and then forgets consumers of units that are gone. */
+    private void upkeep(long now) {
+        if (now >= nextHeartbeat) {
+            if (!inFlight.isEmpty()) store.touch(inFlight.keySet());
+            nextHeartbeat = now + jobs.heartbeatInterval().toNanos();
+        }
+        if (now >= nextJanitor) {
+            nextJanitor = now + janitorInterval().toNanos();
+            int forgotten = store.forgetQuietConsumers(quietConsumer());
+            if (forgotten > 0) context.count("consumers_forgotten", forgotten);
+        }
+    }
+
+    /** Takes up to {@code free} reclaimed or new jobs and sends them; true if there were any. */
+    private boolean take(long now, int free) {
+        List<Job> batch = List.of();
+        if (now >= nextReclaim) {
+            batch = store.reclaim(free);
+            nextReclaim = store.reclaimScanComplete() ? now + jobs.reclaimInterval().toNanos() : now;
+            if (!batch.isEmpty()) context.count("jobs_redelivered", batch.size());
+        }
+        if (batch.isEmpty()) batch = store.read(free, inFlight.isEmpty() ? blockMillis(now) : 0);
+        dispatch(batch);
+        return !batch.isEmpty();
+    }
+
+    private int blockMillis(long now) {
+        long toReclaim = TimeUnit.NANOSECONDS.toMillis(nextReclaim - now);
+        return (int) Math.max(1, Math.min(MAX_BLOCK_MILLIS, toReclaim));
     }
 
     /** Consumers that read nothing for this long and hold no jobs belong to units that are gone. */
@@ -83,93 +145,19 @@ final class JobSession implements AutoCloseable {
         return d.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : d;
     }
 
-    /** Connects to Redis (and creates the group if needed), then to the server. */
-    static JobSession open(UnitContext context, String ip, int port, int portOut) {
-        if (context.config().redis() == null) {
-            throw new IllegalStateException("JobUnit needs Redis: give -redis_host/-redis_port (DecentralConfig.redis)");
-        }
-        JobsConfig jobs = context.config().jobs();
-        RedisClient redis = RedisClients.create(context.config().redis(), 2, false);
-        try {
-            JobStore.ensureGroup(redis, jobs);
-            WKRClient client = new WKRClient(ClientConfig.builder(ip, port, portOut).timeout(jobs.requestTimeout())
-                    .protocol(jobs.protocol()).build());
-            return new JobSession(context, redis, client, HOST + ":" + ProcessHandle.current().pid() + ":" + context.name());
-        } catch (RuntimeException e) {
-            redis.close();
-            throw e;
-        }
-    }
-
-    /** The Redis consumer name: {@code host:pid:unit}, the same for every life of a unit slot. */
-    String consumer() {
-        return consumer;
-    }
-
-    /** One round: finish what came back, renew, take more work, then wait a little if idle. */
-    void round() {
-        handle(drained());
-        long now = System.nanoTime();
-        if (now >= nextHeartbeat) {
-            if (!inFlight.isEmpty()) store.touch(inFlight.keySet());
-            nextHeartbeat = now + jobs.heartbeatInterval().toNanos();
-        }
-        if (now >= nextJanitor) {
-            nextJanitor = now + janitorInterval().toNanos();
-            int forgotten = store.forgetQuietConsumers(quietConsumer());
-            if (forgotten > 0) context.count("consumers_forgotten", forgotten);
-        }
-        int free = jobs.maxInFlight() - inFlight.size();
-        boolean took = false;
-        // Refill once a quarter of the slots is free (or all): fewer, larger reads than one job at a time.
-        boolean refill = free > 0 && (inFlight.isEmpty() || free >= (jobs.maxInFlight() + 3) / 4);
-        if (refill && now >= pausedUntil) {
-            List<Job> batch = List.of();
-            if (now >= nextReclaim) {
-                batch = store.reclaim(free);
-                nextReclaim = store.reclaimScanComplete() ? now + jobs.reclaimInterval().toNanos() : now;
-                if (!batch.isEmpty()) context.count("jobs_redelivered", batch.size());
-            }
-            if (batch.isEmpty()) batch = store.read(free, inFlight.isEmpty() ? blockMillis(now) : 0);
-            took = !batch.isEmpty();
-            dispatch(batch);
-        }
-        context.gauge("in_flight", inFlight.size());
-        if (took) {
-            waitMillis = 1;
-        } else if (!inFlight.isEmpty() || now < pausedUntil) {
-            long max = !refill ? 100 : waitMillis;
-            handle(awaitReplies(max));
-            waitMillis = Math.min(waitMillis * 2, 50);
-        }
-    }
-
-    private int blockMillis(long now) {
-        long toReclaim = TimeUnit.NANOSECONDS.toMillis(nextReclaim - now);
-        return (int) Math.max(1, Math.min(MAX_BLOCK_MILLIS, toReclaim));
-    }
-
     // ------------------------------------------------------------------------------ sending
 
     private void dispatch(List<Job> batch) {
         if (batch.isEmpty()) return;
-        List<Job> again = new ArrayList<>();
-        for (Job j : batch) if (j.deliveries() > 1 && j.fields() != null) again.add(j);
-        Map<String, Boolean> finished = new HashMap<>();
-        if (!again.isEmpty()) {
-            List<Boolean> have = store.haveOutcome(again);
-            for (int i = 0; i < again.size(); i++) finished.put(again.get(i).id(), have.get(i));
-        }
+        Set<String> alreadyDone = finishedBefore(batch);
         List<JobStore.Finish> finishes = new ArrayList<>();
-        List<Job> alreadyDone = new ArrayList<>();
         List<Job> unsent = new ArrayList<>();
         RequestTimeoutException sendFailure = null;
         for (Job job : batch) {
-            if (job.fields() == null || finished.getOrDefault(job.id(), false)) {
-                alreadyDone.add(job); // finished by an earlier delivery: only acknowledge
-            } else if (job.deliveries() > jobs.maxDeliveries()) {
+            if (alreadyDone.contains(job.id())) continue;
+            if (job.deliveries() > jobs.maxDeliveries()) {
                 String last = store.lastError(job.id());
-                finishes.add(dead(job, last != null ? last : "TIMEOUT: delivered " + (job.deliveries() - 1)
+                finishes.add(outcomes.dead(job, last != null ? last : "TIMEOUT: delivered " + (job.deliveries() - 1)
                         + " times without finishing (its units stopped answering or its server timed out)"));
             } else if (sendFailure != null) {
                 unsent.add(job);
@@ -177,9 +165,9 @@ final class JobSession implements AutoCloseable {
                 try {
                     send(job);
                 } catch (Payloads.BadPayload e) {
-                    finishes.add(dead(job, "BAD_REQUEST: " + e.getMessage()));
+                    finishes.add(outcomes.dead(job, "BAD_REQUEST: " + e.getMessage()));
                 } catch (IllegalArgumentException e) {
-                    finishes.add(dead(job, "BAD_REQUEST: the " + jobs.protocol().wireName()
+                    finishes.add(outcomes.dead(job, "BAD_REQUEST: the " + jobs.protocol().wireName()
                             + " protocol cannot carry this payload: " + e.getMessage()));
                 } catch (RequestTimeoutException e) {
                     sendFailure = e;
@@ -188,14 +176,36 @@ final class JobSession implements AutoCloseable {
             }
         }
         finish(finishes);
-        if (!alreadyDone.isEmpty()) {
-            store.ack(alreadyDone);
-            context.count("jobs_duplicate", alreadyDone.size());
-        }
         if (sendFailure != null) {
             store.retryLater(unsent, j -> 0, j -> null);
             throw unavailable("cannot send to " + server + ": " + sendFailure.getMessage(), sendFailure);
         }
+    }
+
+    /**
+     * The jobs of {@code batch} that an earlier delivery already finished (their entry is gone, or
+     * a redelivered one has a stored outcome); they are only acknowledged.
+     */
+    private Set<String> finishedBefore(List<Job> batch) {
+        List<Job> done = new ArrayList<>();
+        List<Job> again = new ArrayList<>();
+        for (Job j : batch) {
+            if (j.fields() == null) {
+                done.add(j);
+            } else if (j.deliveries() > 1) {
+                again.add(j);
+            }
+        }
+        if (!again.isEmpty()) {
+            List<Boolean> have = store.haveOutcome(again);
+            for (int i = 0; i < again.size(); i++) if (have.get(i)) done.add(again.get(i));
+        }
+        if (done.isEmpty()) return Set.of();
+        store.ack(done);
+        context.count("jobs_duplicate", done.size());
+        Set<String> ids = new HashSet<>();
+        for (Job j : done) ids.add(j.id());
+        return ids;
     }
 
     private void send(Job job) {
@@ -231,70 +241,66 @@ final class JobSession implements AutoCloseable {
         return list;
     }
 
+    /** Stores, retries or releases the jobs of these replies; throws when the server is gone. */
     private void handle(List<Reply> list) {
         if (list.isEmpty()) return;
-        List<JobStore.Finish> finishes = new ArrayList<>();
-        Map<Job, String> failed = new LinkedHashMap<>();
-        List<Job> release = new ArrayList<>();
-        List<Job> timedOut = new ArrayList<>();
-        boolean overloaded = false;
-        boolean draining = false;
+        Sorted s = sort(list);
+        if (!s.timedOut.isEmpty() && !s.draining && serverAnswers()) {
+            String error = "TIMEOUT: no reply from " + server + " within " + jobs.requestTimeout().toMillis() + " ms";
+            for (Job j : s.timedOut) s.failed.put(j, error);
+        } else if (!s.timedOut.isEmpty()) {
+            s.draining = true; // the server does not answer at all
+            s.release.addAll(s.timedOut);
+        }
+        s.failed.forEach((job, error) -> {
+            if (job.deliveries() >= jobs.maxDeliveries()) s.finishes.add(outcomes.dead(job, error));
+        });
+        finish(s.finishes);
+        List<Job> retry = s.failed.keySet().stream().filter(j -> j.deliveries() < jobs.maxDeliveries()).toList();
+        store.retryLater(retry, this::backoffMillis, s.failed::get);
+        context.count("jobs_failed", s.failed.size());
+        long pause = s.overloaded ? Math.max(1, jobs.retryBackoff().toMillis()) : 0;
+        if (s.overloaded) {
+            pausedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
+            context.count("server_overloaded", 1);
+        }
+        if (s.draining) {
+            s.release.addAll(inFlight.values());
+            inFlight.clear();
+        }
+        store.retryLater(s.release, j -> pause, j -> null);
+        context.count("jobs_released", s.release.size());
+        if (s.draining) {
+            throw unavailable("server " + server + " " + (s.timedOut.isEmpty() ? "is shutting down" : "does not answer")
+                    + "; its " + s.release.size() + " jobs were released to other units", null);
+        }
+    }
+
+    private Sorted sort(List<Reply> list) {
+        Sorted s = new Sorted();
         for (Reply r : list) {
             inFlight.remove(r.job().id());
             Throwable e = r.error() instanceof CompletionException || r.error() instanceof ExecutionException
                     ? r.error().getCause() : r.error();
             if (e == null) {
                 try {
-                    finishes.add(done(r.job(), Payloads.encode(r.output())));
+                    s.finishes.add(outcomes.done(r.job(), Payloads.encode(r.output())));
                 } catch (Payloads.BadPayload bad) {
-                    failed.put(r.job(), "WORKER_FAILED: " + bad.getMessage());
+                    s.failed.put(r.job(), "WORKER_FAILED: " + bad.getMessage());
                 }
             } else if (e instanceof OverloadedException) {
-                overloaded = true;
-                release.add(r.job());
+                s.overloaded = true;
+                s.release.add(r.job());
             } else if (e instanceof ShuttingDownException) {
-                draining = true;
-                release.add(r.job());
+                s.draining = true;
+                s.release.add(r.job());
             } else if (e instanceof RequestTimeoutException) {
-                timedOut.add(r.job());
+                s.timedOut.add(r.job());
             } else {
-                failed.put(r.job(), describe(e));
+                s.failed.put(r.job(), e instanceof WKRException w ? w.code() + ": " + w.getMessage() : "INTERNAL: " + e);
             }
         }
-        if (!timedOut.isEmpty() && !draining) {
-            if (serverAnswers()) {
-                for (Job j : timedOut) {
-                    failed.put(j, "TIMEOUT: no reply from " + server + " within " + jobs.requestTimeout().toMillis() + " ms");
-                }
-            } else {
-                draining = true;
-                release.addAll(timedOut);
-            }
-        } else {
-            release.addAll(timedOut);
-        }
-        failed.forEach((job, error) -> {
-            if (job.deliveries() >= jobs.maxDeliveries()) finishes.add(dead(job, error));
-        });
-        finish(finishes);
-        List<Job> retry = failed.keySet().stream().filter(j -> j.deliveries() < jobs.maxDeliveries()).toList();
-        store.retryLater(retry, this::backoffMillis, failed::get);
-        context.count("jobs_failed", failed.size());
-        long pause = overloaded ? Math.max(1, jobs.retryBackoff().toMillis()) : 0;
-        if (overloaded) {
-            pausedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
-            context.count("server_overloaded", 1);
-        }
-        if (draining) {
-            release.addAll(inFlight.values());
-            inFlight.clear();
-        }
-        store.retryLater(release, j -> pause, j -> null);
-        context.count("jobs_released", release.size());
-        if (draining) {
-            throw unavailable("server " + server + " " + (timedOut.isEmpty() ? "is shutting down" : "does not answer")
-                    + "; its " + release.size() + " jobs were released to other units", null);
-        }
+        return s;
     }
 
     /** After a request timed out: does the server still answer a status request? */
@@ -316,57 +322,8 @@ final class JobSession implements AutoCloseable {
     private long backoffMillis(Job job) {
         long base = jobs.retryBackoff().toMillis();
         long cap = jobs.visibilityTimeout().toMillis() / 2;
-        long d = base << Math.min(20, Math.max(0, job.deliveries() - 1));
-        d = Math.min(d, cap);
+        long d = Math.min(base << Math.min(20, Math.max(0, job.deliveries() - 1)), cap);
         return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1); // jitter: co-failed jobs spread out
-    }
-
-    private static String describe(Throwable e) {
-        if (e instanceof WKRException w) return w.code() + ": " + w.getMessage();
-        return "INTERNAL: " + e;
-    }
-
-    // ------------------------------------------------------------------------------ finishing
-
-    private JobStore.Finish done(Job job, Payloads.Encoded out) {
-        Map<String, Object> h = header("done", job);
-        h.put("type", out.type());
-        if (out.dtype() != null) {
-            h.put("dtype", out.dtype());
-            h.put("shape", io.wkr.protocol.internal.Json.parse(out.shape()));
-        }
-        return new JobStore.Finish(job, Payloads.result(h, out.data()), null);
-    }
-
-    private JobStore.Finish dead(Job job, String error) {
-        Map<String, Object> h = header("failed", job);
-        h.put("error", error);
-        Map<String, byte[]> dl = new LinkedHashMap<>();
-        dl.put("job", Payloads.ascii(job.id()));
-        if (job.fields() != null) {
-            for (String f : List.of(Payloads.TYPE, Payloads.DATA, Payloads.DTYPE, Payloads.SHAPE)) {
-                byte[] v = job.fields().get(f);
-                if (v != null) dl.put(f, v);
-            }
-        }
-        dl.put("error", Payloads.ascii(error));
-        dl.put("deliveries", Payloads.ascii(Long.toString(job.deliveries())));
-        dl.put("consumer", Payloads.ascii(consumer));
-        dl.put("server", Payloads.ascii(server));
-        dl.put("failed_ms", Payloads.ascii(Long.toString(System.currentTimeMillis())));
-        logger.warn("job {} goes to the dead-letter stream {} after {} deliveries: {}", job.id(), jobs.deadStream(),
-                job.deliveries(), error);
-        return new JobStore.Finish(job, Payloads.result(h, new byte[0]), dl);
-    }
-
-    private Map<String, Object> header(String status, Job job) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("status", status);
-        h.put("server", server);
-        h.put("consumer", consumer);
-        h.put("deliveries", job.deliveries());
-        h.put("finished_ms", System.currentTimeMillis());
-        return h;
     }
 
     private void finish(List<JobStore.Finish> finishes) {
@@ -424,15 +381,6 @@ final class JobSession implements AutoCloseable {
             }
         } catch (ServerUnavailableException e) {
             logger.info("unit {}: {}", context.name(), e.getMessage());
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            String h = System.getenv("HOSTNAME");
-            return h == null || h.isBlank() ? "localhost" : h;
         }
     }
 }

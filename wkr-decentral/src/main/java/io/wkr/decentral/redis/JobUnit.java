@@ -1,12 +1,18 @@
 package io.wkr.decentral.redis;
 
+import io.wkr.client.ClientConfig;
+import io.wkr.client.WKRClient;
+import io.wkr.decentral.JobsConfig;
+import io.wkr.decentral.UnitContext;
 import io.wkr.decentral.WKRWorker;
+import java.net.InetAddress;
 import org.slf4j.Logger;
+import redis.clients.jedis.RedisClient;
 
 /**
  * The ready-made unit: takes jobs that {@link JobQueue} producers submitted to a Redis stream,
- * sends each to its server with a {@link io.wkr.client.WKRClient}, stores the result and only
- * then acknowledges the job. Start it with
+ * sends each to its server with a {@link WKRClient}, stores the result and only then acknowledges
+ * the job. Start it with
  *
  * <pre>
  * wkr-decentral-start io.wkr.decentral.redis.JobUnit -remote_servers '[["10.0.0.1", 5555, 5556]]' \
@@ -35,10 +41,28 @@ import org.slf4j.Logger;
  * </ul>
  */
 public final class JobUnit extends WKRWorker<Object> {
+    private static final String HOST = hostName();
 
+    /** Connects to Redis (creating the stream and group if needed), then to the server. */
     @Override
     public Object getModel(String ip, int port, int portOut) {
-        return JobSession.open(context(), ip, port, portOut);
+        UnitContext context = context();
+        if (context.config().redis() == null) {
+            throw new IllegalStateException("JobUnit needs Redis: give -redis_host/-redis_port (DecentralConfig.redis)");
+        }
+        JobsConfig jobs = context.config().jobs();
+        RedisClient redis = RedisClients.create(context.config().redis(), 2, false);
+        try {
+            JobStore.ensureGroup(redis, jobs);
+            WKRClient client = new WKRClient(ClientConfig.builder(ip, port, portOut).timeout(jobs.requestTimeout())
+                    .protocol(jobs.protocol()).build());
+            // host:pid:unit, the same for every life of a unit slot: a restarted unit takes its own jobs back
+            String consumer = HOST + ":" + ProcessHandle.current().pid() + ":" + context.name();
+            return new JobSession(context, redis, client, consumer);
+        } catch (RuntimeException e) {
+            redis.close();
+            throw e;
+        }
     }
 
     @Override
@@ -49,5 +73,14 @@ public final class JobUnit extends WKRWorker<Object> {
     @Override
     public void offModel(Object session) {
         ((JobSession) session).close();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            String h = System.getenv("HOSTNAME");
+            return h == null || h.isBlank() ? "localhost" : h;
+        }
     }
 }
