@@ -27,6 +27,7 @@ import org.zeromq.ZMQ;
 @Timeout(60)
 class ControlTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Addresses only: the test units never connect anywhere. */
     private static final List<RemoteServer> SERVERS = List.of(new RemoteServer("127.0.0.1", 5001, 5002),
             new RemoteServer("127.0.0.1", 5003, 5004));
 

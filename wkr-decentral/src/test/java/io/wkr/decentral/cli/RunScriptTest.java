@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +43,15 @@ class RunScriptTest {
     @TempDir Path dir;
 
     private record Result(int code, String out) {}
+
+    /** Kills a central the script started if the test failed before stopping it. */
+    @AfterEach
+    void killLeftovers() throws IOException {
+        Path pidFile = dir.resolve("service dir/dc.pid");
+        if (Files.exists(pidFile)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
 
     @BeforeAll
     static void findCheckout() {
