@@ -21,17 +21,60 @@ import java.util.regex.Pattern;
  * @param serverArgs arguments for the launcher: the worker class and options, minus {@code -name}
  * @param startWaitSeconds how long {@code start} waits for the server to be ready
  * @param stopWaitSeconds how long {@code stop} waits for the drained server to exit
+ * @param service which command the script runs ({@link Service#SERVING} for {@code
+ *     wkr-serving-make}); public so that other wkr tools ({@code wkr-decentral-make}) print the
+ *     same script for their own command
  */
-record RunScript(String directory, String name, String launcher, List<String> serverArgs, long startWaitSeconds,
-        long stopWaitSeconds) {
+public record RunScript(String directory, String name, String launcher, List<String> serverArgs,
+        long startWaitSeconds, long stopWaitSeconds, Service service) {
     /** The line {@link ServingStart} logs once it serves; {@code start} waits for it. */
     static final String READY_MARK = "wkr-serving-start ready:";
+
+    /**
+     * The command a run script drives.
+     *
+     * @param command the launcher's name; the command logs {@code "<command> ready:"} once it
+     *     serves, and its process is recognised by this name or {@code mainClass} in its command line
+     * @param mainClass simple name of the Java main class the launcher runs
+     * @param maker the command that prints the script
+     * @param stopNote what {@code stop} (SIGTERM) does, for the script's usage comment
+     * @param startWaitNote how {@code START_WAIT} was chosen
+     * @param stopWaitNote how {@code STOP_WAIT} was chosen
+     */
+    public record Service(String command, String mainClass, String maker, String stopNote, String startWaitNote,
+            String stopWaitNote) {
+        /** {@code wkr-serving-start}. */
+        public static final Service SERVING = new Service("wkr-serving-start", "ServingStart", "wkr-serving-make",
+                "the server drains queued and running requests, then exits", "-startup_timeout + 30",
+                "-drain_timeout + 15");
+
+        public Service {
+            Objects.requireNonNull(command, "command == null");
+            Objects.requireNonNull(mainClass, "mainClass == null");
+            Objects.requireNonNull(maker, "maker == null");
+            Objects.requireNonNull(stopNote, "stopNote == null");
+            Objects.requireNonNull(startWaitNote, "startWaitNote == null");
+            Objects.requireNonNull(stopWaitNote, "stopWaitNote == null");
+        }
+
+        /** The line the command logs once it serves. */
+        public String readyMark() {
+            return command + " ready:";
+        }
+    }
+
+    /** A script for {@code wkr-serving-start}. */
+    RunScript(String directory, String name, String launcher, List<String> serverArgs, long startWaitSeconds,
+            long stopWaitSeconds) {
+        this(directory, name, launcher, serverArgs, startWaitSeconds, stopWaitSeconds, Service.SERVING);
+    }
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=,+@%^-]+");
     private static final Pattern OPTION = Pattern.compile("--?[A-Za-z][A-Za-z0-9_-]*(=.*)?");
 
-    RunScript {
+    public RunScript {
         Objects.requireNonNull(directory, "directory == null");
+        Objects.requireNonNull(service, "service == null");
         Objects.requireNonNull(launcher, "launcher == null");
         serverArgs = List.copyOf(serverArgs);
         if (!NAME.matcher(Objects.requireNonNull(name, "name == null")).matches()) {
@@ -41,7 +84,7 @@ record RunScript(String directory, String name, String launcher, List<String> se
     }
 
     /** {@code s} as one word for {@code sh}: as is when safe, else in single quotes. */
-    static String quote(String s) {
+    public static String quote(String s) {
         return !s.isEmpty() && SAFE.matcher(s).matches() ? s : singleQuoted(s);
     }
 
@@ -50,23 +93,24 @@ record RunScript(String directory, String name, String launcher, List<String> se
     }
 
     /** The script text. */
-    String render() {
+    public String render() {
         String generated = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
         return HEADER.replace("@NAME@", name).replace("@GENERATED@", generated).replace("@VERSION@", Wire.WKR_VERSION)
-                .replace("@STOP_WAIT@", Long.toString(stopWaitSeconds))
+                .replace("@STOP_WAIT@", Long.toString(stopWaitSeconds)).replace("@MAKER@", service.maker())
+                .replace("@STOP_NOTE@", service.stopNote())
                 + "DAEMON_PATH=" + singleQuoted(directory) + "\n"
                 + "NAME=" + singleQuoted(name) + "\n"
                 + "LOG_DIR=\"$DAEMON_PATH/logs\"\n"
                 + "LOG_FILE=\"$LOG_DIR/std.log\"\n"
                 + "PIDFILE=\"$DAEMON_PATH/$NAME.pid\"\n"
-                + "START_WAIT=" + startWaitSeconds + "  # s: -startup_timeout + 30\n"
-                + "STOP_WAIT=" + stopWaitSeconds + "  # s: -drain_timeout + 15\n"
-                + "READY=" + quote(READY_MARK) + "\n\n"
-                + "# The server, exactly as given to wkr-serving-make (minus -name). nohup: survive the terminal.\n"
+                + "START_WAIT=" + startWaitSeconds + "  # s: " + service.startWaitNote() + "\n"
+                + "STOP_WAIT=" + stopWaitSeconds + "  # s: " + service.stopWaitNote() + "\n"
+                + "READY=" + quote(service.readyMark()) + "\n\n"
+                + "# The server, exactly as given to " + service.maker() + " (minus -name). nohup: survive the terminal.\n"
                 + "server() {\n"
                 + "    exec nohup " + commandLine() + "\n"
                 + "}\n"
-                + BODY;
+                + BODY.replace("@MAIN_CLASS@", service.mainClass()).replace("@COMMAND@", service.command());
     }
 
     /** The launcher and arguments, quoted, one option (with its values) per line. */
@@ -87,12 +131,12 @@ record RunScript(String directory, String name, String launcher, List<String> se
 
     private static final String HEADER = """
             #!/bin/sh
-            # Runs the wkr service '@NAME@'. Generated by wkr-serving-make @VERSION@ on @GENERATED@.
+            # Runs the wkr service '@NAME@'. Generated by @MAKER@ @VERSION@ on @GENERATED@.
             #
             # Usage: sh run_script.sh {start|stop|stopf|restart|status}
             #   start    start in the background, output in logs/std.log; waits until the server is ready
             #            (exit 0) or has failed (exit 1, the end of the log is shown); refuses a second start
-            #   stop     SIGTERM: the server drains queued and running requests, then exits (waits up to
+            #   stop     SIGTERM: @STOP_NOTE@ (waits up to
             #            @STOP_WAIT@ s, then exit 1 and keeps the pid file, so stopf can follow)
             #   stopf    SIGKILL at once
             #   restart  stop, then start
@@ -118,7 +162,7 @@ record RunScript(String directory, String name, String launcher, List<String> se
                 pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
                 alive "$pid" || return 1
                 if [ -r "/proc/$pid/cmdline" ] \\
-                    && ! tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -q -e ServingStart -e wkr-serving-start; then
+                    && ! tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -q -e @MAIN_CLASS@ -e @COMMAND@; then
                     return 1
                 fi
                 echo "$pid"
@@ -154,7 +198,7 @@ record RunScript(String directory, String name, String launcher, List<String> se
                     ticks=$((ticks + 1))
                 done
                 echo "Ok (pid $pid)"
-                grep -F "$READY" "$LOG_FILE" | tail -n 1 | sed 's/.*wkr-serving-start //'
+                grep -F "$READY" "$LOG_FILE" | tail -n 1 | sed 's/.*@COMMAND@ //'
                 return 0
             }
 

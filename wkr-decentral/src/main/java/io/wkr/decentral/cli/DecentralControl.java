@@ -1,0 +1,224 @@
+package io.wkr.decentral.cli;
+
+import io.wkr.decentral.RemoteServer;
+import io.wkr.decentral.WKRDecentralizeCentral;
+import io.wkr.protocol.internal.Json;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The control tools of a running {@code wkr-decentral-start}: {@code status}, {@code idle},
+ * {@code restart}, {@code switch} and {@code terminate} (launched as {@code
+ * wkr-decentral-status}, {@code -idle}, {@code -restart}, {@code -switch}, {@code -terminate}).
+ * Each sends one request to the central's control port and prints its reply; it waits at most
+ * {@code -timeout}. Exit codes: 0 done, 1 no answer or refused, 2 usage errors.
+ */
+@Command(name = "wkr-decentral-ctl", versionProvider = Cli.Version.class, usageHelpWidth = 110,
+        subcommands = {DecentralControl.Status.class, DecentralControl.Idle.class, DecentralControl.Restart.class,
+                DecentralControl.Switch.class, DecentralControl.Terminate.class},
+        description = "Talk to a running wkr-decentral-start on its control port.")
+public final class DecentralControl implements Callable<Integer> {
+    @Mixin Cli.HelpOptions help = new Cli.HelpOptions();
+
+    @Spec CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return Cli.run(new DecentralControl(), args);
+    }
+
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        return Cli.execute(new DecentralControl(), out, err, args);
+    }
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "name a command: status, idle, restart, switch or terminate");
+    }
+
+    /** Where the central is, and how long to wait for it. */
+    static final class Target {
+        @Option(names = {"-ip", "--ip"}, paramLabel = "HOST", defaultValue = "127.0.0.1",
+                description = "Host of the central. Default: ${DEFAULT-VALUE}.")
+        String host;
+
+        @Option(names = {"-port", "-port_in", "--port"}, required = true, paramLabel = "PORT",
+                description = "The central's control port (-port of wkr-decentral-start).")
+        int port;
+
+        @Option(names = {"-timeout", "--timeout"}, paramLabel = "MS", defaultValue = "60000",
+                description = "How long to wait for the reply. Default: ${DEFAULT-VALUE}.")
+        int timeoutMillis;
+
+        @Option(names = {"-token_file", "--token-file"}, paramLabel = "FILE",
+                description = "The central's control token file. Default: decentral-<port>.token in ~/.wkr/run.")
+        Path tokenFile;
+    }
+
+    /** Base of the commands: sends {@code [COMMAND, JSON]} and prints the reply. */
+    abstract static class Request implements Callable<Integer> {
+        @Mixin Target target = new Target();
+
+        @Mixin Cli.HelpOptions help = new Cli.HelpOptions();
+
+        @Spec CommandSpec spec;
+
+        abstract String command();
+
+        /** Arguments besides the token. */
+        Map<String, Object> args() {
+            return new LinkedHashMap<>();
+        }
+
+        boolean needsToken() {
+            return true;
+        }
+
+        @Override
+        public Integer call() {
+            Map<String, Object> args = args();
+            PrintWriter err = spec.commandLine().getErr();
+            if (needsToken()) {
+                Path file = target.tokenFile != null ? target.tokenFile : WKRDecentralizeCentral.defaultTokenFile(target.port);
+                try {
+                    args.put("token", Files.readString(file, StandardCharsets.US_ASCII).strip());
+                } catch (IOException e) {
+                    err.println(spec.commandLine().getCommandName() + ": cannot read the control token from " + file
+                            + " (" + e + "); give the central's -token_file with -token_file");
+                    return Cli.FAILED;
+                }
+            }
+            String endpoint = "tcp://" + target.host + ":" + target.port;
+            try (ZContext ctx = new ZContext(1)) {
+                ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
+                req.setLinger(0);
+                req.setReceiveTimeOut(target.timeoutMillis);
+                req.setSendTimeOut(target.timeoutMillis);
+                req.connect(endpoint);
+                req.send(command(), ZMQ.SNDMORE);
+                req.send(Json.writeBytes(args), 0);
+                byte[] reply = req.recv(0);
+                if (reply == null) {
+                    err.println(spec.commandLine().getCommandName() + ": no reply from a central at " + endpoint
+                            + " within " + target.timeoutMillis + " ms");
+                    return Cli.FAILED;
+                }
+                return print(Json.parseObject(reply));
+            }
+        }
+
+        int print(Map<String, Object> reply) {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!Boolean.TRUE.equals(reply.get("ok"))) {
+                spec.commandLine().getErr().println(spec.commandLine().getCommandName() + ": " + command()
+                        + " refused: " + reply.get("error"));
+                return Cli.FAILED;
+            }
+            reply.remove("ok");
+            out.println(command() + " done: " + Json.write(reply));
+            out.flush();
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "wkr-decentral-status", aliases = "status", description = "Print the central's status (SHOW_CONFIG) as JSON.")
+    static final class Status extends Request {
+        @Override
+        String command() {
+            return "SHOW_CONFIG";
+        }
+
+        @Override
+        boolean needsToken() {
+            return false;
+        }
+
+        @Override
+        int print(Map<String, Object> reply) {
+            if (!Boolean.TRUE.equals(reply.get("ok"))) return super.print(reply);
+            reply.remove("ok");
+            reply.remove("command");
+            spec.commandLine().getOut().println(Json.write(reply));
+            spec.commandLine().getOut().flush();
+            return Cli.OK;
+        }
+    }
+
+    @Command(name = "wkr-decentral-idle", aliases = "idle", description = "Stop every unit; the central stays up (restart brings them back).")
+    static final class Idle extends Request {
+        @Override
+        String command() {
+            return "IDLE";
+        }
+    }
+
+    @Command(name = "wkr-decentral-restart", aliases = "restart", description = "Restart every unit with the current settings.")
+    static final class Restart extends Request {
+        @Override
+        String command() {
+            return "RESTART_CLIENT";
+        }
+    }
+
+    @Command(name = "wkr-decentral-terminate", aliases = "terminate", description = "Stop the central (units finish their in-flight jobs first).")
+    static final class Terminate extends Request {
+        @Override
+        String command() {
+            return "TERMINATION";
+        }
+    }
+
+    @Command(name = "wkr-decentral-switch", aliases = "switch", description = "Switch to other remote servers and/or units per server; restarts the units.")
+    static final class Switch extends Request {
+        @Option(names = {"-remote_servers", "--remote-servers"}, paramLabel = "JSON",
+                description = "The new servers: '[[\"host\", port_in, port_out], ...]'. Default: keep.")
+        String remoteServers;
+
+        @Option(names = {"-num_client", "--num-client"}, paramLabel = "N", defaultValue = "0",
+                description = "Units per server; 0 = keep. Default: ${DEFAULT-VALUE}.")
+        int numClient;
+
+        @Override
+        String command() {
+            return "SWITCH";
+        }
+
+        @Override
+        Map<String, Object> args() {
+            if (remoteServers == null && numClient <= 0) {
+                throw new ParameterException(spec.commandLine(), "give -remote_servers and/or -num_client");
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (remoteServers != null) {
+                List<RemoteServer> servers;
+                try {
+                    servers = RemoteServer.parseList(remoteServers);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+                }
+                m.put("remote_servers", servers.stream().map(RemoteServer::toJson).toList());
+            }
+            m.put("number_clients", numClient);
+            return m;
+        }
+    }
+}

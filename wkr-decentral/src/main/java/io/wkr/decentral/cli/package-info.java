@@ -1,0 +1,9 @@
+/**
+ * The decentral command-line tools: {@code wkr-decentral-start} ({@link
+ * io.wkr.decentral.cli.DecentralStart}), {@code wkr-decentral-make} ({@link
+ * io.wkr.decentral.cli.DecentralMake}) and the control tools {@code wkr-decentral-status},
+ * {@code -idle}, {@code -restart}, {@code -switch}, {@code -terminate} ({@link
+ * io.wkr.decentral.cli.DecentralControl}), launched by the scripts in {@code scripts/}. Options
+ * are listed in {@code docs/decentral.md}.
+ */
+package io.wkr.decentral.cli;
