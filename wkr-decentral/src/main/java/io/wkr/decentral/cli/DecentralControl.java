@@ -3,6 +3,7 @@ package io.wkr.decentral.cli;
 import io.wkr.decentral.RemoteServer;
 import io.wkr.decentral.WKRDecentralizeCentral;
 import io.wkr.protocol.internal.Json;
+import io.wkr.server.cli.Cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
  * Each sends one request to the central's control port and prints its reply; it waits at most
  * {@code -timeout}. Exit codes: 0 done, 1 no answer or refused, 2 usage errors.
  */
-@Command(name = "wkr-decentral-ctl", versionProvider = Cli.Version.class, usageHelpWidth = 110,
+@Command(name = "wkr-decentral-ctl", versionProvider = Cli.PlainVersion.class, usageHelpWidth = 110,
         subcommands = {DecentralControl.Status.class, DecentralControl.Idle.class, DecentralControl.Restart.class,
                 DecentralControl.Switch.class, DecentralControl.Terminate.class},
         description = "Talk to a running wkr-decentral-start on its control port.")

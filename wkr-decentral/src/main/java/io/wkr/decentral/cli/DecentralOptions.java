@@ -5,6 +5,7 @@ import io.wkr.decentral.JobsConfig;
 import io.wkr.decentral.RedisConfig;
 import io.wkr.decentral.RemoteServer;
 import io.wkr.protocol.Protocol;
+import io.wkr.server.cli.LoggingOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -159,16 +161,7 @@ final class DecentralOptions {
 
     // --------------------------------------------------------------------------------- logging
 
-    @Option(names = {"-log_dir", "--log-dir"}, paramLabel = "DIR",
-            description = "Write DIR/<log_name>.log and DIR/<log_name>.err instead of logging to the console only.")
-    Path logDir;
-
-    @Option(names = {"-log_name", "--log-name"}, paramLabel = "NAME", defaultValue = "WKRDecentral",
-            description = "Base name of the log files. Default: ${DEFAULT-VALUE}.")
-    String logName;
-
-    @Option(names = {"-verbose", "--verbose"}, description = "Log at DEBUG.")
-    boolean verbose;
+    @Mixin LoggingOptions logging = new LoggingOptions("WKRDecentral");
 
     /**
      * The configuration these options describe.

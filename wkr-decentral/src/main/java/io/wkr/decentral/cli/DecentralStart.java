@@ -2,10 +2,15 @@ package io.wkr.decentral.cli;
 
 import io.wkr.decentral.DecentralConfig;
 import io.wkr.decentral.WKRDecentralizeCentral;
+import io.wkr.decentral.WKRWorker;
 import io.wkr.protocol.Wire;
+import io.wkr.server.cli.Cli;
+import io.wkr.server.cli.LogbackSetup;
+import io.wkr.server.cli.WorkerLoader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,13 +31,20 @@ import picocli.CommandLine.Spec;
  * the units finished their current work. Exit codes: 0 after a clean stop, 1 when it cannot start
  * (a port in use), 2 for usage errors.
  */
-@Command(name = "wkr-decentral-start", sortOptions = false, versionProvider = Cli.Version.class, usageHelpWidth = 110,
+@Command(name = "wkr-decentral-start", sortOptions = false, versionProvider = Cli.PlainVersion.class,
+        usageHelpWidth = 110,
         description = "Run UNIT_CLASS units (num_client per remote server) that take work and send it to the servers. "
                 + "The built-in io.wkr.decentral.redis.JobUnit takes jobs from a Redis stream (JobQueue).")
 public final class DecentralStart implements Callable<Integer> {
     private static final Logger logger = LoggerFactory.getLogger(DecentralStart.class);
     /** The line logged once the central runs; {@code run_script.sh start} waits for it. */
     static final String READY = "wkr-decentral-start ready:";
+    /** The unit class: a {@link WKRWorker} with a public no-argument constructor. */
+    static final WorkerLoader.Kind<WKRWorker<?>> UNIT = new WorkerLoader.Kind<>(WKRWorker.class, "unit class",
+            "a fully qualified class name; the built-in one is io.wkr.decentral.redis.JobUnit");
+    /** How it logs: {@code -verbose} turns only wkr's loggers to DEBUG; Jedis and Jetty stay at WARN. */
+    static final LogbackSetup.Profile LOGGING = new LogbackSetup.Profile("io.wkr.decentral.cli.", false,
+            List.of("io.wkr", "wkr"), List.of("redis.clients", "org.eclipse.jetty", "io.javalin"));
 
     @Parameters(index = "0", paramLabel = "UNIT_CLASS",
             description = "Fully qualified name of the unit class (extends io.wkr.decentral.WKRWorker, public "
@@ -64,16 +76,16 @@ public final class DecentralStart implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         DecentralConfig config;
-        UnitLoader.UnitClass unit;
+        WorkerLoader.WorkerClass<WKRWorker<?>> unit;
         try {
             config = options.toConfig();
-            unit = UnitLoader.load(unitClass, options.classpath);
+            unit = WorkerLoader.load(UNIT, unitClass, options.classpath);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Optional<Path> logFile;
         try {
-            logFile = DecentralLogging.configure(options.logDir, options.logName, options.verbose);
+            logFile = LogbackSetup.configure(options.logging, LOGGING);
         } catch (UncheckedIOException e) {
             spec.commandLine().getErr().println("wkr-decentral-start: " + e.getMessage() + ": " + e.getCause());
             return Cli.FAILED;
@@ -86,14 +98,14 @@ public final class DecentralStart implements Callable<Integer> {
         return serve(config, unit);
     }
 
-    private int serve(DecentralConfig config, UnitLoader.UnitClass unit) throws InterruptedException {
+    private int serve(DecentralConfig config, WorkerLoader.WorkerClass<WKRWorker<?>> unit) throws InterruptedException {
         WKRDecentralizeCentral central = new WKRDecentralizeCentral(config, unit.factory());
         Thread hook = new Thread(() -> onSignal(central), "wkr-decentral-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             central.start();
         } catch (RuntimeException e) {
-            removeHook(hook);
+            Cli.removeShutdownHook(hook);
             logger.error("cannot start: {}", e.getMessage());
             spec.commandLine().getErr().println("wkr-decentral-start: cannot start: " + e.getMessage());
             return Cli.FAILED;
@@ -107,16 +119,8 @@ public final class DecentralStart implements Callable<Integer> {
         central.awaitTermination();
         logger.info("wkr-decentral-start stopped");
         mainDone.countDown();
-        removeHook(hook);
+        Cli.removeShutdownHook(hook);
         return Cli.OK;
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is already stopping: the hook ends it
-        }
     }
 
     /** SIGTERM or Ctrl-C: stop the units (they finish their work), then exit 0. */

@@ -4,6 +4,8 @@
  * io.wkr.decentral.cli.DecentralMake}) and the control tools {@code wkr-decentral-status},
  * {@code -idle}, {@code -restart}, {@code -switch}, {@code -terminate} ({@link
  * io.wkr.decentral.cli.DecentralControl}), launched by the scripts in {@code scripts/}. Options
- * are listed in {@code docs/decentral.md}.
+ * are listed in {@code docs/decentral.md}. Exit codes, option parsing, class loading, logging and
+ * the run script come from wkr-server's {@code io.wkr.server.cli}, shared with {@code
+ * wkr-serving-*}.
  */
 package io.wkr.decentral.cli;

@@ -9,32 +9,39 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Picocli set-up shared by the three commands: exit codes, how usage errors and failures are
- * printed, the help and version options.
+ * Picocli set-up shared by the wkr commands, the {@code wkr-serving-*} ones here and the {@code
+ * wkr-decentral-*} ones in wkr-decentral: exit codes, how usage errors and failures are printed,
+ * the help and version options.
  */
-final class Cli {
+public final class Cli {
     /** Exit code of a clean run. */
-    static final int OK = 0;
-    /** Exit code when the command ran but failed (a model that cannot load, no server found). */
-    static final int FAILED = 1;
-    /** Exit code of a usage error: an unknown option, a bad value, a worker class that won't do. */
-    static final int USAGE = 2;
+    public static final int OK = 0;
+    /**
+     * Exit code when the command ran but failed (a model that cannot load, no server found, a port
+     * that cannot be bound, no answer, refused).
+     */
+    public static final int FAILED = 1;
+    /**
+     * Exit code of a usage error: an unknown option, a bad value, a worker or unit class that won't
+     * do.
+     */
+    public static final int USAGE = 2;
 
     private Cli() {}
 
     /** Runs {@code command} on the process's stdout and stderr and returns its exit code (never exits). */
-    static int run(Object command, String... args) {
+    public static int run(Object command, String... args) {
         java.nio.charset.Charset cs = java.nio.charset.Charset.defaultCharset();
         return execute(command, new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
     }
 
     /** Parses {@code args} into {@code command}, runs it and returns its exit code. */
-    static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+    public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
         return commandLine(command).setOut(out).setErr(err).execute(args);
     }
 
     /** The configured parser for {@code command}; {@code parseArgs} on it parses without running. */
-    static CommandLine commandLine(Object command) {
+    public static CommandLine commandLine(Object command) {
         return new CommandLine(command)
                 .setPosixClusteredShortOptionsAllowed(false)
                 .setParameterExceptionHandler(Cli::usageError)
@@ -60,7 +67,7 @@ final class Cli {
     }
 
     /** One line per cause, for error messages a person reads. */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             String m = c.getMessage();
@@ -69,8 +76,20 @@ final class Cli {
         return b.toString();
     }
 
-    /** {@code -version} text. */
-    static final class Version implements IVersionProvider {
+    /**
+     * Removes a shutdown hook a command added; when the JVM is already stopping (SIGTERM) the hook
+     * runs and ends it, and nothing is done.
+     */
+    public static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already stopping: the hook ends it
+        }
+    }
+
+    /** {@code -version} text of the {@code wkr-serving-*} commands. */
+    public static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
             return new String[] {"${COMMAND-NAME} " + Wire.WKR_VERSION + " (wire-compatible with wkr-serving "
@@ -78,8 +97,16 @@ final class Cli {
         }
     }
 
+    /** {@code -version} text of commands that speak no wkr-serving wire of their own ({@code wkr-decentral-*}). */
+    public static final class PlainVersion implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"${COMMAND-NAME} " + Wire.WKR_VERSION};
+        }
+    }
+
     /** {@code -help} and {@code -version}, in the original's single-dash spelling and GNU style. */
-    static final class HelpOptions {
+    public static final class HelpOptions {
         @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help and exit.")
         boolean help;
 

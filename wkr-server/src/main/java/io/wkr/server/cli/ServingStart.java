@@ -2,6 +2,7 @@ package io.wkr.server.cli;
 
 import io.wkr.protocol.Wire;
 import io.wkr.server.ServerConfig;
+import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WKRServer;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -68,14 +69,14 @@ public final class ServingStart implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config = configOrUsageError();
-        WorkerLoader.WorkerClass worker;
+        WorkerLoader.WorkerClass<WKRHardWorker<?, ?, ?>> worker;
         try {
             worker = WorkerLoader.load(workerClass, options.classpath());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         try {
-            logFile = LogbackSetup.configure(options.logging());
+            logFile = LogbackSetup.configure(options.logging(), LogbackSetup.Profile.SERVING);
         } catch (UncheckedIOException e) {
             spec.commandLine().getErr().println("wkr-serving-start: " + e.getMessage() + ": " + e.getCause());
             return Cli.FAILED;
@@ -97,7 +98,8 @@ public final class ServingStart implements Callable<Integer> {
         }
     }
 
-    private int serve(ServerConfig config, WorkerLoader.WorkerClass worker) throws InterruptedException {
+    private int serve(ServerConfig config, WorkerLoader.WorkerClass<WKRHardWorker<?, ?, ?>> worker)
+            throws InterruptedException {
         WKRServer server;
         Thread hook = null;
         try {
@@ -107,7 +109,7 @@ public final class ServingStart implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             server.start();
         } catch (RuntimeException e) {
-            if (hook != null) removeHook(hook);
+            if (hook != null) Cli.removeShutdownHook(hook);
             String message = "cannot start " + workerClass + ": " + Cli.describe(e);
             logger.debug("cannot start {}", workerClass, e);
             if (logFile.isPresent()) logger.error("{}", message); // for the .err file; stderr has it too
@@ -122,16 +124,8 @@ public final class ServingStart implements Callable<Integer> {
         logger.info("wkr-serving-start stopped: drained and closed port_in {} port_out {}", server.portIn(),
                 server.portOut());
         mainDone.countDown();
-        removeHook(hook);
+        Cli.removeShutdownHook(hook);
         return Cli.OK;
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is already stopping (SIGTERM): the hook drains and ends it
-        }
     }
 
     /**

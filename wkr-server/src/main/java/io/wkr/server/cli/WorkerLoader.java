@@ -18,21 +18,37 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Finds the user's {@link WKRHardWorker} subclass by its fully qualified name, on the class path
- * given with {@code -cp} (through a {@link URLClassLoader} whose parent has wkr itself), and
- * checks it can be started: it must extend {@code WKRHardWorker}, be public and concrete, and
- * have a public no-argument constructor. Every problem is an {@link IllegalArgumentException}
- * whose message says what to fix; the commands turn it into exit code 2.
+ * Finds the user's worker class by its fully qualified name, on the class path given with {@code
+ * -cp} (through a {@link URLClassLoader} whose parent has wkr itself), and checks it can be
+ * started: it must extend the {@link Kind}'s base class, be public and concrete, and have a public
+ * no-argument constructor. Shared by {@code wkr-serving-*} ({@link #WORKER}: a {@code
+ * WKRHardWorker}) and {@code wkr-decentral-*} (a unit, {@code WKRWorker}). Every problem is an
+ * {@link IllegalArgumentException} whose message says what to fix; the commands turn it into exit
+ * code 2.
  */
-final class WorkerLoader {
+public final class WorkerLoader {
+    /** The {@link WKRHardWorker} subclass that {@code wkr-serving-start} serves. */
+    static final Kind<WKRHardWorker<?, ?, ?>> WORKER = new Kind<>(WKRHardWorker.class, "worker class",
+            "a fully qualified Java class name, e.g. io.wkr.examples.EchoWorker");
+
     private WorkerLoader() {}
 
-    /** A checked worker class and the class loader it came from. */
-    record WorkerClass(Class<? extends WKRHardWorker<?, ?, ?>> type, Constructor<? extends WKRHardWorker<?, ?, ?>> constructor,
-            ClassLoader loader) {
+    /**
+     * What a command loads.
+     *
+     * @param <T> the type its instances are used as
+     * @param base the class it must extend
+     * @param noun what it is called in messages, {@code "<word> class"} ({@code "worker class"});
+     *     the class loader is named {@code wkr-<word>}
+     * @param hint what to give, for the message when the class is not found
+     */
+    public record Kind<T>(Class<? super T> base, String noun, String hint) {}
 
-        /** A factory for {@code WKRServer}; wraps a failing constructor in {@code IllegalStateException}. */
-        Supplier<WKRHardWorker<?, ?, ?>> factory() {
+    /** A checked worker class and the class loader it came from. */
+    public record WorkerClass<T>(Class<? extends T> type, Constructor<? extends T> constructor, ClassLoader loader) {
+
+        /** A factory of instances; wraps a failing constructor in {@code IllegalStateException}. */
+        public Supplier<T> factory() {
             return () -> {
                 try {
                     return constructor.newInstance();
@@ -46,36 +62,42 @@ final class WorkerLoader {
         }
     }
 
+    /** As {@link #load(Kind, String, String)} for a {@link #WORKER}. */
+    static WorkerClass<WKRHardWorker<?, ?, ?>> load(String className, String classpath) {
+        return load(WORKER, className, classpath);
+    }
+
     /**
-     * Loads and checks {@code className} from {@code classpath} (may be {@code null}) without
-     * running its static initialiser.
+     * Loads and checks {@code className}, a {@code kind}, from {@code classpath} (may be {@code
+     * null}) without running its static initialiser.
      *
      * @throws IllegalArgumentException when the class path or the class will not do
      */
-    static WorkerClass load(String className, String classpath) {
+    public static <T> WorkerClass<T> load(Kind<T> kind, String className, String classpath) {
         List<URL> urls = classpathUrls(classpath);
+        String word = kind.noun().split(" ", 2)[0];
         ClassLoader loader = urls.isEmpty()
                 ? WorkerLoader.class.getClassLoader()
-                : new URLClassLoader("wkr-worker", urls.toArray(URL[]::new), WorkerLoader.class.getClassLoader());
+                : new URLClassLoader("wkr-" + word, urls.toArray(URL[]::new), WorkerLoader.class.getClassLoader());
         Class<?> c;
         try {
             c = Class.forName(className, false, loader);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("worker class " + className + " not found"
+            throw new IllegalArgumentException(kind.noun() + " " + className + " not found"
                     + (urls.isEmpty() ? "; give the jar or directory that holds it with -cp" : " on -cp " + classpath)
-                    + " (a fully qualified Java class name, e.g. io.wkr.examples.EchoWorker)");
+                    + " (" + kind.hint() + ")");
         } catch (LinkageError e) {
-            throw new IllegalArgumentException("cannot load worker class " + className + ": " + e
+            throw new IllegalArgumentException("cannot load " + kind.noun() + " " + className + ": " + e
                     + " (a dependency missing from -cp?)", e);
         }
-        return check(c, loader);
+        return check(kind, c, loader);
     }
 
     @SuppressWarnings("unchecked")
-    private static WorkerClass check(Class<?> c, ClassLoader loader) {
+    private static <T> WorkerClass<T> check(Kind<T> kind, Class<?> c, ClassLoader loader) {
         String name = c.getName();
-        if (!WKRHardWorker.class.isAssignableFrom(c)) {
-            throw new IllegalArgumentException(name + " does not extend " + WKRHardWorker.class.getName());
+        if (!kind.base().isAssignableFrom(c)) {
+            throw new IllegalArgumentException(name + " does not extend " + kind.base().getName());
         }
         if (Modifier.isAbstract(c.getModifiers())) throw new IllegalArgumentException(name + " is abstract");
         if (!Modifier.isPublic(c.getModifiers())) throw new IllegalArgumentException(name + " is not public");
@@ -84,12 +106,11 @@ final class WorkerLoader {
         }
         try {
             Constructor<?> ctor = c.getConstructor();
-            return new WorkerClass((Class<? extends WKRHardWorker<?, ?, ?>>) c,
-                    (Constructor<? extends WKRHardWorker<?, ?, ?>>) ctor, loader);
+            return new WorkerClass<>((Class<? extends T>) c, (Constructor<? extends T>) ctor, loader);
         } catch (NoSuchMethodException e) {
             throw new IllegalArgumentException(name + " needs a public no-argument constructor");
         } catch (LinkageError e) {
-            throw new IllegalArgumentException("cannot load worker class " + name + ": " + e, e);
+            throw new IllegalArgumentException("cannot load " + kind.noun() + " " + name + ": " + e, e);
         }
     }
 
@@ -100,7 +121,7 @@ final class WorkerLoader {
      *
      * @throws IllegalArgumentException when an entry or a wildcard's directory does not exist
      */
-    static List<URL> classpathUrls(String classpath) {
+    public static List<URL> classpathUrls(String classpath) {
         List<URL> urls = new ArrayList<>();
         if (classpath == null || classpath.isBlank()) return urls;
         for (String entry : classpath.split(File.pathSeparator)) {
