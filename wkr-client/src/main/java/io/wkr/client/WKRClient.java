@@ -61,14 +61,16 @@ public final class WKRClient implements AutoCloseable {
     private volatile boolean closed;
     private final Map<String, Object> serverStatusAtConnect;
 
-    /** A request waiting for its reply. */
+    /** A request waiting for its reply; the receiver thread fails it once its deadline passes. */
     static final class Pending extends CompletableFuture<Object> {
         final long id;
         final boolean status;
+        final long deadlineNanos;
 
-        Pending(long id, boolean status) {
+        Pending(long id, boolean status, long deadlineNanos) {
             this.id = id;
             this.status = status;
+            this.deadlineNanos = deadlineNanos;
         }
     }
 
@@ -103,7 +105,7 @@ public final class WKRClient implements AutoCloseable {
         sub.setLinger(0);
         sub.setHandshakeIvl(5000);
         sub.setRcvHWM(0);
-        sub.setReceiveTimeOut(100);
+        sub.setReceiveTimeOut(50);
         sub.subscribe(identity);
         sub.connect("tcp://" + config.ip() + ":" + config.portOut());
         receiver = new Thread(this::receiveLoop, "wkr-client-" + CLIENTS.incrementAndGet());
@@ -168,14 +170,13 @@ public final class WKRClient implements AutoCloseable {
         return pending.size();
     }
 
+    /**
+     * The caller's view of a pending request. Its timeout needs no timer per request: the receiver
+     * thread fails requests whose deadline passed (see {@link #expire}), so the future completes
+     * with a {@link RequestTimeoutException} at most {@code SWEEP_NANOS} late.
+     */
     CompletableFuture<Object> withTimeout(Pending p) {
-        long ms = config.timeout().toMillis();
-        return p.orTimeout(ms, TimeUnit.MILLISECONDS).handle((v, e) -> {
-            if (e == null) return v;
-            pending.remove(p.id);
-            if (e instanceof TimeoutException) throw timeout(p.id);
-            throw e instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(e);
-        });
+        return p.copy();
     }
 
     /** Sends a request (a status request when {@code status}) and registers its future. */
@@ -192,7 +193,7 @@ public final class WKRClient implements AutoCloseable {
             payload = enc.payload();
             info = enc.info();
         }
-        Pending p = new Pending(id, status);
+        Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos());
         pending.put(id, p);
         byte[] rid = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
         boolean sent = push.send(identity, ZMQ.SNDMORE) && push.send(rid, ZMQ.SNDMORE)
@@ -288,10 +289,19 @@ public final class WKRClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- receiver thread
 
+    /** How often the receiver thread looks for requests past their deadline. */
+    private static final long SWEEP_NANOS = 50_000_000L;
+
     private void receiveLoop() {
         byte[][] frames = new byte[4][];
+        long lastSweep = System.nanoTime();
         try {
             while (!closed) {
+                long now = System.nanoTime();
+                if (now - lastSweep > SWEEP_NANOS) {
+                    expire(now);
+                    lastSweep = now;
+                }
                 byte[] first = sub.recv(0);
                 if (first == null) continue;
                 int n = 1;
@@ -329,6 +339,13 @@ public final class WKRClient implements AutoCloseable {
         } catch (RuntimeException e) {
             p.completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request " + id
                     + ": " + e.getMessage(), e));
+        }
+    }
+
+    /** Fails every request whose deadline has passed (its late reply, if any, is then dropped). */
+    private void expire(long now) {
+        for (Pending p : pending.values()) {
+            if (now - p.deadlineNanos > 0 && pending.remove(p.id, p)) p.completeExceptionally(timeout(p.id));
         }
     }
 

@@ -160,6 +160,26 @@ class ServerIntegrationTest {
     }
 
     @Test
+    void shouldTimeOutAsyncRequestsWithoutAnswerAndDropTheirLateReplies() throws Exception {
+        try (WKRServer server = start(TestServers.config(dir).numWorker(1));
+                WKRClient a = new WKRClient(TestServers.client(server).build());
+                WKRClient impatient = new WKRClient(TestServers.client(server).timeout(Duration.ofMillis(300)).build())) {
+            CompletableFuture<Object> blocked = a.encodeAsync("block");
+            controls.awaitBlocked();
+            CompletableFuture<Object> late = impatient.encodeAsync("late");
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                    io.wkr.protocol.RequestTimeoutException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            assertThat(impatient.pendingRequests()).isZero();
+            controls.release();
+            assertThat(blocked.get(10, TimeUnit.SECONDS)).isEqualTo("block");
+            assertThat(impatient.encode("after")).isEqualTo("after");
+            assertThat(controls.seen).doesNotContain("late"); // its deadline travelled with it
+        }
+    }
+
+    @Test
     void shouldFailOnlyTheBatchWhoseModelThrew() {
         try (WKRServer server = start(TestServers.config(dir).numWorker(1));
                 WKRClient c = new WKRClient(TestServers.client(server).build())) {
