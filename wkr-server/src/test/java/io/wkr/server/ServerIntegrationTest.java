@@ -145,10 +145,10 @@ class ServerIntegrationTest {
             PayloadCodec.Encoded enc = PayloadCodec.of(Protocol.OBJ, List.of()).encode("late", 50);
             raw.send(raw.identity(), "7".getBytes(StandardCharsets.US_ASCII), enc.payload(), enc.info());
             Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "the request queued");
-            // Let the 50 ms deadline pass while the only worker is busy; this waits on time itself.
-            Thread.sleep(120);
-            controls.release();
+            // The only worker is still blocked: the answer comes from the queue's deadline sweep.
             List<byte[]> reply = raw.receive(Duration.ofSeconds(10));
+            assertThat(server.stats().workers().get(0).state()).isEqualTo(io.wkr.server.stats.WorkerState.BUSY);
+            controls.release();
             assertThat(reply).isNotNull();
             assertThat(new String(reply.get(1), StandardCharsets.US_ASCII)).isEqualTo("7");
             assertThat(reply.get(3)).isEqualTo(Wire.EXCEPTION);

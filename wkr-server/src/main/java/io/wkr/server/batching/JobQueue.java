@@ -61,6 +61,18 @@ public final class JobQueue {
         return batch;
     }
 
+    /**
+     * Removes every queued job whose deadline has passed and returns them, for the caller to
+     * answer {@code TIMEOUT} at once even while every worker is busy with a long batch (Triton
+     * users reported queue timeouts that only fired after the running request finished,
+     * triton#7512). The jobs are answered outside the queue's lock.
+     */
+    public List<Job> removeExpired(long nowNanos) {
+        List<Job> expired = new ArrayList<>();
+        queue.removeIf(job -> job.expired(nowNanos) && expired.add(job));
+        return expired;
+    }
+
     /** Removes every queued job (used when a drain gives up). */
     public List<Job> drainAll() {
         List<Job> out = new ArrayList<>();

@@ -50,6 +50,7 @@ public final class Ventilator implements Runnable {
     private final Control control;
     private final LinkedHashMap<String, Long> clients = new LinkedHashMap<>(256, 0.75f, true);
     private volatile boolean stopped;
+    private long lastExpirySweep = System.nanoTime();
     private long lastClientSweep = System.nanoTime();
     private long lastMalformedLog;
 
@@ -96,6 +97,7 @@ public final class Ventilator implements Runnable {
                     drainFrontend();
                 }
                 sweepClients();
+                expireQueued();
             }
         } finally {
             frontend.close();
@@ -236,6 +238,17 @@ public final class Ventilator implements Runnable {
                 it.remove();
             }
             stats.activeClients.set(clients.size());
+        }
+    }
+
+    /** Every 100 ms: queued requests past their deadline are answered TIMEOUT without waiting for a worker. */
+    private void expireQueued() {
+        long now = System.nanoTime();
+        if (now - lastExpirySweep < STOP_CHECK_MILLIS * 1_000_000L) return;
+        lastExpirySweep = now;
+        for (Job job : admission.queue().removeExpired(now)) {
+            job.fail(ErrorCode.TIMEOUT, "deadline passed after " + (now - job.arrivalNanos()) / 1_000_000
+                    + " ms in the queue; the request was not run");
         }
     }
 

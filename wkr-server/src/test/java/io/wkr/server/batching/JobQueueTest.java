@@ -87,6 +87,18 @@ class JobQueueTest {
     }
 
     @Test
+    void shouldRemoveOnlyExpiredJobsAndKeepTheOthersInOrder() throws Exception {
+        JobQueue q = new JobQueue(100);
+        long now = System.nanoTime();
+        q.offer(job(1));
+        q.offer(new Job(new byte[] {'c'}, "2".getBytes(), new byte[0], Map.of(), null, NO_REPLY, now, now + 1_000_000));
+        q.offer(job(3));
+        q.offer(new Job(new byte[] {'c'}, "4".getBytes(), new byte[0], Map.of(), null, NO_REPLY, now, now + 60_000_000_000L));
+        assertThat(ids(q.removeExpired(now + 2_000_000))).isEqualTo("2");
+        assertThat(ids(q.takeBatch(10, Duration.ZERO, POLL))).isEqualTo("1 3 4");
+    }
+
+    @Test
     void shouldExpireOnlyJobsWithADeadlineInThePast() {
         long now = System.nanoTime();
         Job j = new Job(new byte[] {'c'}, new byte[] {'1'}, new byte[0], Map.of(), null, NO_REPLY, now, now + 1_000_000);
