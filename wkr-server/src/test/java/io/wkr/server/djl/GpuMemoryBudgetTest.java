@@ -3,9 +3,12 @@ package io.wkr.server.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The GPU memory share, against a fake GPU (no GPU is needed to check the arithmetic). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GpuMemoryBudgetTest {
     private static final long GIB = 1L << 30;
 

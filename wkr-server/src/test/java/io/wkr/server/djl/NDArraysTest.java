@@ -12,11 +12,14 @@ import io.wkr.protocol.DType;
 import io.wkr.protocol.Tensor;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Tensor to NDArray and back, on the PyTorch engine (CPU). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NDArraysTest {
     private NDManager manager;
 
