@@ -2,6 +2,8 @@ package io.wkr.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.server.testing.Await;
+import io.wkr.server.testing.Processes;
 import io.wkr.server.testing.RawPeer;
 import java.io.File;
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,17 +102,17 @@ class RunScriptTest {
 
         Result stop = script(script, "stop");
         assertThat(stop.code).as(stop.out).isZero();
-        assertThat(running(pid)).isFalse();
+        assertThat(Processes.running(pid)).isFalse();
         assertThat(pidFile).doesNotExist();
         assertThat(Files.readString(log)).contains("signal received, draining").contains("wkr-serving-start stopped");
         assertThat(script(script, "status").code).isEqualTo(3);
 
         assertThat(script(script, "start").code).isZero();
         long pid2 = Long.parseLong(Files.readString(pidFile).strip());
-        assertThat(running(pid2)).isTrue();
+        assertThat(Processes.running(pid2)).isTrue();
         Result kill = script(script, "stopf");
         assertThat(kill.code).as(kill.out).isZero();
-        assertThat(running(pid2)).isFalse();
+        assertThat(Processes.running(pid2)).isFalse();
         assertThat(pidFile).doesNotExist();
         assertThat(script(script, "status").code).isEqualTo(3);
     }
@@ -125,7 +126,7 @@ class RunScriptTest {
                 "-token_file", token.toString()).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(new File("/dev/null")).start();
         try {
-            awaitUntil(() -> PORTS.matcher(read(log)).find() || !server.isAlive(), "server ready");
+            Await.until(() -> PORTS.matcher(read(log)).find() || !server.isAlive(), WAIT, "server ready");
             int[] ports = ports(read(log));
             String terminate = root.resolve("scripts/wkr-serving-terminate").toString();
             Path wrong = Files.writeString(dir.resolve("wrong.token"), "not-the-token\n");
@@ -164,24 +165,7 @@ class RunScriptTest {
         }
     }
 
-    /** True while {@code pid} runs; an exited process not yet reaped (a zombie) does not count. */
-    private static boolean running(long pid) {
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException e) {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        }
-    }
 
-    private static void awaitUntil(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(20); // polling interval of a condition with a deadline
-        }
-    }
 
     private static RawPeer peer(int[] ports) {
         return new RawPeer("127.0.0.1", ports[0], ports[1], "run-script-test-" + ProcessHandle.current().pid());

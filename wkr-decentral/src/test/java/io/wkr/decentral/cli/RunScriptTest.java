@@ -11,6 +11,7 @@ import io.wkr.decentral.testing.Cluster;
 import io.wkr.decentral.testing.RedisServer;
 import io.wkr.decentral.testing.TestWorker;
 import io.wkr.server.WKRServer;
+import io.wkr.server.testing.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,7 +124,7 @@ class RunScriptTest {
 
         Result stop = script(script, "stop");
         assertThat(stop.code).as(stop.out).isZero();
-        assertThat(running(pid)).isFalse();
+        assertThat(Processes.running(pid)).isFalse();
         assertThat(pidFile).doesNotExist();
         assertThat(read(log)).contains("signal received").contains("wkr-decentral-start stopped")
                 .doesNotContain(PASSWORD);
@@ -132,10 +133,10 @@ class RunScriptTest {
 
         assertThat(script(script, "start").code).isZero();
         long pid2 = Long.parseLong(Files.readString(pidFile).strip());
-        assertThat(running(pid2)).isTrue();
+        assertThat(Processes.running(pid2)).isTrue();
         Result kill = script(script, "stopf");
         assertThat(kill.code).as(kill.out).isZero();
-        assertThat(running(pid2)).isFalse();
+        assertThat(Processes.running(pid2)).isFalse();
         assertThat(pidFile).doesNotExist();
         assertThat(script(script, "status").code).isEqualTo(3);
     }
@@ -164,14 +165,4 @@ class RunScriptTest {
         return Files.exists(file) ? Files.readString(file) : "";
     }
 
-    /** True while {@code pid} runs (a zombie does not count). */
-    private static boolean running(long pid) {
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

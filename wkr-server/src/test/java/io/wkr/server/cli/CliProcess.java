@@ -1,5 +1,6 @@
 package io.wkr.server.cli;
 
+import io.wkr.server.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,7 +60,7 @@ final class CliProcess implements AutoCloseable {
 
     /** Waits for the ready line and returns {port_in, port_out}; fails if the process dies first. */
     int[] awaitReady(Duration timeout) {
-        awaitUntil(() -> READY.matcher(output()).find() || !process.isAlive(), timeout, "ready line");
+        Await.until(() -> READY.matcher(output()).find() || !process.isAlive(), timeout, "ready line");
         Matcher m = READY.matcher(output());
         if (!m.find()) throw new AssertionError("server did not become ready:\n" + output());
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
@@ -75,29 +75,7 @@ final class CliProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** True while process {@code pid} runs; a zombie (exited, not yet reaped by its parent) is not running. */
-    static boolean running(long pid) {
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        }
-    }
 
-    static void awaitUntil(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            try {
-                Thread.sleep(20); // polling interval of a condition with a deadline, not synchronisation
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
-    }
 
     @Override
     public void close() {

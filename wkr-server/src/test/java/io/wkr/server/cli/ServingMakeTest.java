@@ -1,5 +1,7 @@
 package io.wkr.server.cli;
 
+import io.wkr.server.testing.Processes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -95,7 +97,7 @@ class ServingMakeTest {
         assertThat(sh(script, "status")).isEqualTo(new Result(3, "echo is not running\n"));
         assertThat(sh(script, "start").code).isZero();
         long pid = Long.parseLong(Files.readString(pidFile).strip());
-        assertThat(CliProcess.running(pid)).isTrue();
+        assertThat(Processes.running(pid)).isTrue();
         assertThat(dir.resolve("logs/std.log")).content().contains("wkr-serving-start ready");
         assertThat(sh(script, "status")).isEqualTo(new Result(0, "echo is running (pid " + pid + ")\n"));
         Result again = sh(script, "start");
@@ -105,7 +107,7 @@ class ServingMakeTest {
         Result stop = sh(script, "stop");
         assertThat(stop.code).as(stop.out).isZero();
         assertThat(pidFile).doesNotExist();
-        assertThat(CliProcess.running(pid)).isFalse();
+        assertThat(Processes.running(pid)).isFalse();
         assertThat(dir.resolve("logs/std.log")).content().contains("fake drained");
 
         assertThat(sh(script, "restart").code).isZero();
@@ -114,7 +116,7 @@ class ServingMakeTest {
         Result killed = sh(script, "stopf");
         assertThat(killed.code).isZero();
         assertThat(pidFile).doesNotExist();
-        assertThat(CliProcess.running(pid2)).isFalse();
+        assertThat(Processes.running(pid2)).isFalse();
         assertThat(sh(script, "bogus").code).isEqualTo(2);
     }
 
