@@ -37,7 +37,7 @@ final class Runner {
         for (int c = 0; c < clients; c++) {
             int index = c;
             Thread t = new Thread(() -> {
-                try (Target.Conn conn = target.connect(index)) {
+                try (Target.Conn conn = target.connect(index, inFlight)) {
                     ready.countDown();
                     go.await();
                     clientLoop(conn, inFlight, bounds.count(), deadline, issued, result, progress);

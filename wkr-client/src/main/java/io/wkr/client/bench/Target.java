@@ -13,6 +13,14 @@ interface Target extends AutoCloseable {
     /** A connection for one virtual client; used by one thread only. */
     Conn connect(int index) throws Exception;
 
+    /**
+     * A connection for a virtual client that keeps {@code inFlight} requests outstanding. With one
+     * in flight a target may call the way a one-at-a-time caller does (send, then wait).
+     */
+    default Conn connect(int index, int inFlight) throws Exception {
+        return connect(index);
+    }
+
     /** One virtual client's connection. */
     interface Conn extends AutoCloseable {
         /** Sends request {@code seq}, stamped {@code sentNanos} (the intended send time in open loop). */

@@ -48,6 +48,43 @@ final class WkrTarget implements Target {
         });
     }
 
+    /**
+     * With one request in flight the virtual client calls {@link ConcurrentWKRClient#encode} and
+     * waits, as a one-at-a-time caller does; with more it pipelines through {@code encodeAsync}.
+     */
+    @Override
+    public Conn connect(int index, int inFlight) {
+        if (inFlight > 1) return connect(index);
+        return new Conn() {
+            private long seq = -1;
+            private long sentNanos;
+
+            @Override
+            public void send(long seq, long sentNanos) {
+                this.seq = seq;
+                this.sentNanos = sentNanos;
+            }
+
+            @Override
+            public Reply receive(long timeoutNanos) {
+                if (seq < 0) return null;
+                long s = seq;
+                seq = -1;
+                try {
+                    Object value = client.encode(payload.tensor());
+                    return new Reply(s, sentNanos, !check || payload.tensor().equals(value), null);
+                } catch (WKRException e) {
+                    return new Reply(s, sentNanos, false, e.code());
+                } catch (RuntimeException e) {
+                    return new Reply(s, sentNanos, false, ErrorCode.INTERNAL);
+                }
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     @Override
     public Conn connect(int index) {
         BlockingQueue<Reply> replies = new LinkedBlockingQueue<>();

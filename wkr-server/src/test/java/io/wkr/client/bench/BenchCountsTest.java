@@ -51,11 +51,20 @@ class BenchCountsTest {
 
     @Test
     void shouldCountEveryReplyByOutcomeAndStopAtTheCount() throws Exception {
+        countsEveryReplyByOutcome(2); // pipelined: encodeAsync
+    }
+
+    @Test
+    void shouldCountEveryReplyByOutcomeWithOneInFlight() throws Exception {
+        countsEveryReplyByOutcome(1); // one at a time: the blocking encode
+    }
+
+    private void countsEveryReplyByOutcome(int inFlight) throws Exception {
         try (WKRServer server = server(true);
                 WkrTarget target = new WkrTarget("127.0.0.1", server.portIn(), server.portOut(), 2, Duration.ofSeconds(20),
                         Payload.parse("vec128"), true)) {
             Runner runner = new Runner(Duration.ofSeconds(20));
-            Result r = runner.closedLoop(target, Payload.parse("vec128"), 3, 2, new Runner.Bounds(300, Duration.ofMinutes(1)),
+            Result r = runner.closedLoop(target, Payload.parse("vec128"), 3, inFlight, new Runner.Bounds(300, Duration.ofMinutes(1)),
                     Progress.none());
             assertThat(r.completed()).isEqualTo(300);
             assertThat(r.ok.sum() + r.mismatched.sum() + r.errors.get(ErrorCode.WORKER_FAILED).sum()).isEqualTo(300);
