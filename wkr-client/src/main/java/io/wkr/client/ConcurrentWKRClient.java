@@ -62,9 +62,9 @@ public final class ConcurrentWKRClient implements AutoCloseable {
         WKRClient c = pick();
         WKRClient.Pending p;
         synchronized (c) {
-            p = c.send(input, false);
+            p = c.send(input, false, false);
         }
-        return c.await(p, config.timeout());
+        return c.awaitReading(p);
     }
 
     /** Thread-safe {@link WKRClient#encode(Object, Class)}. */
@@ -77,7 +77,7 @@ public final class ConcurrentWKRClient implements AutoCloseable {
         WKRClient c = pick();
         WKRClient.Pending p;
         synchronized (c) {
-            p = c.send(input, false);
+            p = c.send(input, false, true);
         }
         return c.withTimeout(p);
     }
@@ -87,10 +87,10 @@ public final class ConcurrentWKRClient implements AutoCloseable {
         WKRClient c = pick();
         WKRClient.Pending p;
         synchronized (c) {
-            p = c.send(null, true);
+            p = c.send(null, true, false);
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) c.await(p, config.timeout());
+        Map<String, Object> m = (Map<String, Object>) c.awaitReading(p);
         return m;
     }
 

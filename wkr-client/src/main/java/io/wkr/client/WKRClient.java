@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -38,8 +40,12 @@ import org.zeromq.ZMQ;
  * }</pre>
  *
  * <p>Requests go out on a PUSH socket to {@code port_in}; replies come back on a SUB socket
- * subscribed to this client's identity, read by a background thread {@code wkr-client-<n>} that
- * completes the matching future. The constructor waits until the subscription is live (it
+ * subscribed to this client's identity. A caller of the blocking {@link #encode} reads that socket
+ * itself while it waits, as a REQ socket's caller does, so its reply reaches it without a hand-off
+ * between threads (on a small virtual machine each hand-off costs tens of microseconds). Whenever
+ * no caller is reading and replies are due (an {@link #encodeAsync}, or a caller that found
+ * another one reading), a background thread {@code wkr-client-<n>} reads and completes the
+ * matching futures. Only one thread reads at a time. The constructor waits until the subscription is live (it
  * repeats a status request until one is answered), so the first reply is never lost to the
  * PUB/SUB slow-joiner race; unless {@code ignoreAllChecks}, it also checks the server's protocol
  * and version. Errors come back as the {@link WKRException} subclass of their wire code.
@@ -57,6 +63,8 @@ public final class WKRClient implements AutoCloseable {
     private final Thread receiver;
     private final AtomicLong requestIds = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** Held by whichever thread reads {@link #sub}: a blocking caller, or the receiver thread. */
+    private final ReentrantLock reading = new ReentrantLock();
     private final String endpoint;
     private volatile boolean closed;
     private final Map<String, Object> serverStatusAtConnect;
@@ -137,7 +145,7 @@ public final class WKRClient implements AutoCloseable {
      * @throws IllegalArgumentException when the protocol cannot carry {@code input}
      */
     public Object encode(Object input) {
-        return await(send(input, false), config.timeout());
+        return awaitReading(send(input, false, false));
     }
 
     /** {@link #encode} with the result cast to {@code type}. */
@@ -151,13 +159,13 @@ public final class WKRClient implements AutoCloseable {
      * timeout.
      */
     public CompletableFuture<Object> encodeAsync(Object input) {
-        return withTimeout(send(input, false));
+        return withTimeout(send(input, false, true));
     }
 
     /** The server's configuration and live statistics (its {@code SHOW_CONFIG} reply). */
     @SuppressWarnings("unchecked")
     public Map<String, Object> serverStatus() {
-        return (Map<String, Object>) await(send(null, true), config.timeout());
+        return (Map<String, Object>) awaitReading(send(null, true, false));
     }
 
     /** The status the server returned while this client connected (checked unless ignored). */
@@ -179,8 +187,12 @@ public final class WKRClient implements AutoCloseable {
         return p.copy();
     }
 
-    /** Sends a request (a status request when {@code status}) and registers its future. */
-    Pending send(Object input, boolean status) {
+    /**
+     * Sends a request (a status request when {@code status}) and registers its future. With {@code
+     * wakeReceiver} the receiver thread is told that a reply is due; a caller that will wait in
+     * {@link #awaitReading} does not need it.
+     */
+    Pending send(Object input, boolean status, boolean wakeReceiver) {
         if (closed) throw new IllegalStateException("client is closed");
         long id = requestIds.incrementAndGet();
         byte[] payload;
@@ -203,7 +215,36 @@ public final class WKRClient implements AutoCloseable {
             throw new RequestTimeoutException("could not send request " + id + " to " + endpoint + " within "
                     + config.timeout().toMillis() + " ms");
         }
+        if (wakeReceiver) LockSupport.unpark(receiver); // cheap while it is awake: it only sets a permit
         return p;
+    }
+
+    /**
+     * Waits for {@code p}'s reply, reading the SUB socket on this thread when no other thread is
+     * reading it; else waits for the reader (another caller, or the receiver thread) to complete it.
+     */
+    Object awaitReading(Pending p) {
+        if (!reading.tryLock()) return await(p, config.timeout());
+        try {
+            byte[][] frames = new byte[4][];
+            long deadline = p.deadlineNanos;
+            while (!p.isDone() && !closed && System.nanoTime() - deadline < 0) readOne(frames);
+        } catch (org.zeromq.ZMQException e) {
+            if (!p.isDone()) {
+                pending.remove(p.id);
+                if (e.getErrorCode() == zmq.ZError.EINTR) Thread.currentThread().interrupt();
+                throw new WKRException(ErrorCode.INTERNAL, "reading the reply to request " + p.id + " failed: " + e, e);
+            }
+        } finally {
+            reading.unlock();
+            // Requests of other callers may still be due: the receiver thread reads for them now.
+            if (!pending.isEmpty()) LockSupport.unpark(receiver);
+        }
+        if (!p.isDone() && closed) {
+            pending.remove(p.id, p);
+            throw new ShuttingDownException("client closed");
+        }
+        return await(p, p.isDone() ? config.timeout() : Duration.ZERO);
     }
 
     Object await(Pending p, Duration timeout) {
@@ -236,7 +277,7 @@ public final class WKRClient implements AutoCloseable {
         java.util.List<Pending> attempts = new java.util.ArrayList<>();
         try {
             while (true) {
-                Pending p = send(null, true);
+                Pending p = send(null, true, true);
                 attempts.add(p);
                 // Any attempt's answer will do: a late answer to an earlier one proves the subscription too.
                 CompletableFuture<Object> any = CompletableFuture.anyOf(attempts.toArray(new CompletableFuture<?>[0]));
@@ -292,6 +333,11 @@ public final class WKRClient implements AutoCloseable {
     /** How often the receiver thread looks for requests past their deadline. */
     private static final long SWEEP_NANOS = 50_000_000L;
 
+    /**
+     * The receiver thread: reads while replies are due and no caller is reading, else parks (woken
+     * by an asynchronous send, by a caller that stops reading while replies are due, or every
+     * {@code SWEEP_NANOS} to fail requests past their deadline).
+     */
     private void receiveLoop() {
         byte[][] frames = new byte[4][];
         long lastSweep = System.nanoTime();
@@ -302,22 +348,40 @@ public final class WKRClient implements AutoCloseable {
                     expire(now);
                     lastSweep = now;
                 }
-                byte[] first = sub.recv(0);
-                if (first == null) continue;
-                int n = 1;
-                frames[0] = first;
-                while (sub.hasReceiveMore()) {
-                    byte[] f = sub.recv(0);
-                    if (n < 4) frames[n] = f;
-                    n++;
+                if (!pending.isEmpty() && reading.tryLock()) {
+                    try {
+                        while (!closed && !pending.isEmpty()) {
+                            readOne(frames);
+                            now = System.nanoTime();
+                            if (now - lastSweep > SWEEP_NANOS) {
+                                expire(now);
+                                lastSweep = now;
+                            }
+                        }
+                    } finally {
+                        reading.unlock();
+                    }
+                } else {
+                    LockSupport.parkNanos(this, SWEEP_NANOS);
                 }
-                if (n == 4) dispatch(frames);
             }
         } catch (RuntimeException e) {
             if (!closed) failAll(new WKRException(ErrorCode.INTERNAL, "client receiver failed: " + e, e));
-        } finally {
-            sub.close();
         }
+    }
+
+    /** Reads one message (waiting at most the SUB's 50 ms receive timeout) and completes its future. */
+    private void readOne(byte[][] frames) {
+        byte[] first = sub.recv(0);
+        if (first == null) return;
+        int n = 1;
+        frames[0] = first;
+        while (sub.hasReceiveMore()) {
+            byte[] f = sub.recv(0);
+            if (n < 4) frames[n] = f;
+            n++;
+        }
+        if (n == 4) dispatch(frames);
     }
 
     private void dispatch(byte[][] frames) {
@@ -379,10 +443,17 @@ public final class WKRClient implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        LockSupport.unpark(receiver);
         try {
-            receiver.join(5000);
+            if (Thread.currentThread() != receiver) receiver.join(5000); // closed from a callback: it ends by itself
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        reading.lock(); // a caller still reading sees closed within the receive timeout
+        try {
+            sub.close();
+        } finally {
+            reading.unlock();
         }
         push.close();
         failAll(new ShuttingDownException("client closed"));
