@@ -74,11 +74,14 @@ public final class WKRClient implements AutoCloseable {
         final long id;
         final boolean status;
         final long deadlineNanos;
+        /** Nobody reads for it: the receiver thread completes it. */
+        final boolean async;
 
-        Pending(long id, boolean status, long deadlineNanos) {
+        Pending(long id, boolean status, long deadlineNanos, boolean async) {
             this.id = id;
             this.status = status;
             this.deadlineNanos = deadlineNanos;
+            this.async = async;
         }
     }
 
@@ -205,7 +208,7 @@ public final class WKRClient implements AutoCloseable {
             payload = enc.payload();
             info = enc.info();
         }
-        Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos());
+        Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos(), wakeReceiver);
         pending.put(id, p);
         byte[] rid = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
         boolean sent = push.send(identity, ZMQ.SNDMORE) && push.send(rid, ZMQ.SNDMORE)
@@ -350,8 +353,12 @@ public final class WKRClient implements AutoCloseable {
                 }
                 if (!pending.isEmpty() && reading.tryLock()) {
                     try {
-                        while (!closed && !pending.isEmpty()) {
-                            readOne(frames);
+                        // After an asynchronous reply read on even when none is due: under asynchronous
+                        // load the due replies often run out for a moment, and parking then would cost
+                        // a wake-up on the next send. Replies to blocking callers do not keep it here.
+                        boolean async = true;
+                        while (!closed && (async || !pending.isEmpty())) {
+                            async = readOne(frames) == ASYNC;
                             now = System.nanoTime();
                             if (now - lastSweep > SWEEP_NANOS) {
                                 expire(now);
@@ -370,10 +377,19 @@ public final class WKRClient implements AutoCloseable {
         }
     }
 
-    /** Reads one message (waiting at most the SUB's 50 ms receive timeout) and completes its future. */
-    private void readOne(byte[][] frames) {
+    private static final int NONE = 0;
+    private static final int SYNC = 1;
+    private static final int ASYNC = 2;
+
+    /**
+     * Reads one message (waiting at most the SUB's 50 ms receive timeout) and completes its future.
+     *
+     * @return {@link #NONE} when nothing came or the reply was not due, {@link #ASYNC} for the reply
+     *     to an asynchronous request, else {@link #SYNC}
+     */
+    private int readOne(byte[][] frames) {
         byte[] first = sub.recv(0);
-        if (first == null) return;
+        if (first == null) return NONE;
         int n = 1;
         frames[0] = first;
         while (sub.hasReceiveMore()) {
@@ -381,15 +397,18 @@ public final class WKRClient implements AutoCloseable {
             if (n < 4) frames[n] = f;
             n++;
         }
-        if (n == 4) dispatch(frames);
+        if (n != 4) return NONE;
+        Pending p = dispatch(frames);
+        return p == null ? NONE : p.async ? ASYNC : SYNC;
     }
 
-    private void dispatch(byte[][] frames) {
+    /** Completes the future the reply in {@code frames} answers; that future, or null when none was due. */
+    private Pending dispatch(byte[][] frames) {
         // The subscription is a prefix match: ignore replies for identities that merely start with ours.
-        if (!Arrays.equals(frames[0], identity)) return;
+        if (!Arrays.equals(frames[0], identity)) return null;
         long id = parseId(frames[1]);
         Pending p = id < 0 ? null : pending.remove(id);
-        if (p == null) return; // late reply to a request that timed out, or not ours
+        if (p == null) return null; // late reply to a request that timed out, or not ours
         byte[] payload = frames[2];
         byte[] info = frames[3];
         try {
@@ -404,6 +423,7 @@ public final class WKRClient implements AutoCloseable {
             p.completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request " + id
                     + ": " + e.getMessage(), e));
         }
+        return p;
     }
 
     /** Fails every request whose deadline has passed (its late reply, if any, is then dropped). */
