@@ -85,10 +85,17 @@ public final class Sink implements Runnable {
 
     private void publish(Reply r) {
         Envelope e = r.envelope;
-        boolean sent = pub.send(e.identity(), ZMQ.SNDMORE)
-                && pub.send(e.requestId(), ZMQ.SNDMORE)
-                && pub.send(e.payload(), ZMQ.SNDMORE)
-                && pub.send(e.info(), 0);
+        boolean sent;
+        try {
+            sent = pub.send(e.identity(), ZMQ.SNDMORE)
+                    && pub.send(e.requestId(), ZMQ.SNDMORE)
+                    && pub.send(e.payload(), ZMQ.SNDMORE)
+                    && pub.send(e.info(), 0);
+        } catch (RuntimeException ex) {
+            // One reply that cannot go out must not stop the thread every other reply goes through.
+            logger.error("could not publish a reply to {}", e, ex);
+            sent = false;
+        }
         if (!sent) stats.droppedReplies.increment();
         if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
     }

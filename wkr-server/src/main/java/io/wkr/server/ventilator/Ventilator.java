@@ -93,12 +93,17 @@ public final class Ventilator implements Runnable {
             while (!stopped) {
                 List<byte[]> frames = readMessage(0);
                 if (frames != null) {
-                    handle(frames);
+                    handleSafely(frames);
                     drainFrontend();
                 }
                 sweepClients();
                 expireQueued();
             }
+        } catch (Throwable t) {
+            // Without this thread nothing reaches the server any more: stop rather than stay up deaf.
+            logger.error("the ventilator failed; the server can no longer take requests and stops", t);
+            if (!stopped) control.onTermination().run();
+            throw t;
         } finally {
             frontend.close();
             logger.debug("ventilator stopped");
@@ -109,7 +114,7 @@ public final class Ventilator implements Runnable {
         for (int n = 0; n < 4096; n++) {
             List<byte[]> frames = readMessage(ZMQ.DONTWAIT);
             if (frames == null) return;
-            handle(frames);
+            handleSafely(frames);
         }
     }
 
@@ -125,6 +130,23 @@ public final class Ventilator implements Runnable {
             else frames.set(MAX_FRAMES - 1, f); // keep counting cheap; the message is rejected anyway
         }
         return frames;
+    }
+
+    /**
+     * Handles one message; a bug that throws while handling it fails that message alone (answered
+     * {@code INTERNAL} when its sender can be named), never the thread that reads every client.
+     */
+    private void handleSafely(List<byte[]> frames) {
+        try {
+            handle(frames);
+        } catch (RuntimeException e) {
+            stats.error(ErrorCode.INTERNAL);
+            logger.error("failed to handle a message of {} frames", frames.size(), e);
+            if (frames.size() >= 2 && frames.get(0).length > 0 && frames.get(0).length <= 255) {
+                sink.offer(Envelope.error(frames.get(0), frames.get(1), ErrorCode.INTERNAL,
+                        "the server failed handling this request: " + e), -1, null);
+            }
+        }
     }
 
     private void handle(List<byte[]> frames) {
