@@ -61,6 +61,7 @@ public final class WKRServer implements AutoCloseable {
     private final Object lifecycle = new Object();
     private ZContext context;
     private JobQueue queue;
+    private volatile String failure;
     private Sink sink;
     private Ventilator ventilator;
     private WorkerPool workers;
@@ -152,7 +153,7 @@ public final class WKRServer implements AutoCloseable {
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         admission = new Admission(queue, stats, workers::alive);
         ventilator = new Ventilator(frontend, config, admission,
-                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync));
+                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, this::failed));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
@@ -271,6 +272,20 @@ public final class WKRServer implements AutoCloseable {
         s.put("num_exception", stats.errorsTotal());
         s.put("num_active_client", stats.activeClients.get());
         return s;
+    }
+
+    /** The ventilator is dying: remember why (the launcher exits non-zero) and drain. */
+    private void failed(Throwable cause) {
+        failure = "the ventilator failed: " + cause;
+        terminateAsync();
+    }
+
+    /**
+     * Why the server stopped by itself, when an internal thread failed (the ventilator); empty for
+     * a stop that was asked for.
+     */
+    public java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     private void terminateAsync() {

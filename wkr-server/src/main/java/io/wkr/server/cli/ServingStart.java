@@ -121,11 +121,17 @@ public final class ServingStart implements Callable<Integer> {
                 server.portIn(), server.portOut(), workerClass, config.numWorker(), config.protocol().wireName(),
                 ProcessHandle.current().pid());
         server.awaitTermination();
-        logger.info("wkr-serving-start stopped: drained and closed port_in {} port_out {}", server.portIn(),
-                server.portOut());
+        java.util.Optional<String> failure = server.failure();
+        if (failure.isPresent()) {
+            logger.error("wkr-serving-start stopped because {}; drained and closed port_in {} port_out {}",
+                    failure.get(), server.portIn(), server.portOut());
+        } else {
+            logger.info("wkr-serving-start stopped: drained and closed port_in {} port_out {}", server.portIn(),
+                    server.portOut());
+        }
         mainDone.countDown();
         Cli.removeShutdownHook(hook);
-        return Cli.OK;
+        return failure.isPresent() ? Cli.FAILED : Cli.OK;
     }
 
     /**

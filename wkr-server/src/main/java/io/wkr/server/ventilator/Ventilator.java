@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +61,11 @@ public final class Ventilator implements Runnable {
      * @param token the admin token {@code TERMINATION} must carry
      * @param status builds the status map for {@code SHOW_CONFIG}
      * @param onTermination starts a drain (called on the ventilator thread; must not block)
+     * @param onFailure told that the ventilator thread is dying of this; must start a drain and
+     *     not block
      */
-    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination) {}
+    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination,
+            Consumer<Throwable> onFailure) {}
 
     /**
      * @param admission the way into the job queue
@@ -102,7 +106,7 @@ public final class Ventilator implements Runnable {
         } catch (Throwable t) {
             // Without this thread nothing reaches the server any more: stop rather than stay up deaf.
             logger.error("the ventilator failed; the server can no longer take requests and stops", t);
-            if (!stopped) control.onTermination().run();
+            if (!stopped) control.onFailure().accept(t);
             throw t;
         } finally {
             frontend.close();

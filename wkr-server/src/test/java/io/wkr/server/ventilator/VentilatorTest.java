@@ -45,6 +45,8 @@ class VentilatorTest {
     private final ServerStats stats = new ServerStats(4, List.of());
     private final JobQueue queue = new JobQueue(16);
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final CountDownLatch failed = new CountDownLatch(1);
+    private volatile Throwable failure;
     private volatile Supplier<Map<String, Object>> status = () -> new HashMap<>(Map.of("protocol", "obj"));
     private Ventilator ventilator;
     private Thread ventilatorThread;
@@ -65,7 +67,10 @@ class VentilatorTest {
         PayloadCodec codec = PayloadCodec.of(Protocol.OBJ, List.of());
         ventilator = new Ventilator(frontend, config, new Admission(queue, stats, () -> 1), new SinkCompletion(sink, codec),
                 sink, stats, new Ventilator.Control(AdminToken.create(dir.resolve("token")), () -> status.get(),
-                        terminated::countDown));
+                        terminated::countDown, t -> {
+                            failure = t;
+                            failed.countDown();
+                        }));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
     }
@@ -104,6 +109,7 @@ class VentilatorTest {
             peer.send(peer.identity(), ascii("4"), data.payload(), data.info());
             Await.until(() -> queue.size() == 1, Duration.ofSeconds(10), "the data request admitted");
             assertThat(terminated.getCount()).isEqualTo(1);
+            assertThat(failed.getCount()).isEqualTo(1);
         }
     }
 
@@ -116,7 +122,9 @@ class VentilatorTest {
                 throw new AssertionError("an Error, not an exception");
             };
             peer.send(peer.identity(), ascii("2"), Wire.SHOW_CONFIG, ascii("{}"));
-            assertThat(terminated.await(10, TimeUnit.SECONDS)).as("the server was told to stop").isTrue();
+            assertThat(failed.await(10, TimeUnit.SECONDS)).as("the server was told to stop").isTrue();
+            assertThat(failure).isInstanceOf(AssertionError.class).hasMessage("an Error, not an exception");
+            assertThat(terminated.getCount()).as("not a TERMINATION").isEqualTo(1);
             ventilatorThread.join(10_000);
             assertThat(ventilatorThread.isAlive()).isFalse();
         }
