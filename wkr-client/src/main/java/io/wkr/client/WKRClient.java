@@ -67,6 +67,9 @@ public final class WKRClient implements AutoCloseable {
     private final ReentrantLock reading = new ReentrantLock();
     private final String endpoint;
     private volatile boolean closed;
+    /** Set when the receiver thread died: the client cannot complete asynchronous requests any more. */
+    private volatile WKRException receiverFailure;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Object> serverStatusAtConnect;
 
     /** A request waiting for its reply; the receiver thread fails it once its deadline passes. */
@@ -160,6 +163,11 @@ public final class WKRClient implements AutoCloseable {
      * Sends one input and returns at once; the future completes with the output, with the {@link
      * WKRException} of an error reply, or with a {@link RequestTimeoutException} after the
      * timeout.
+     *
+     * <p>Callbacks attached to the future without an executor run on the thread that read the
+     * reply: the client's receiver thread, or a caller blocked in {@link #encode} on this client.
+     * Keep them short, or pass an executor ({@code thenApplyAsync(f, executor)}): while one runs,
+     * no other reply of this client is read.
      */
     public CompletableFuture<Object> encodeAsync(Object input) {
         return withTimeout(send(input, false, true));
@@ -197,6 +205,10 @@ public final class WKRClient implements AutoCloseable {
      */
     Pending send(Object input, boolean status, boolean wakeReceiver) {
         if (closed) throw new IllegalStateException("client is closed");
+        if (receiverFailure != null) {
+            throw new WKRException(ErrorCode.INTERNAL, "this client can no longer receive replies: "
+                    + receiverFailure.getMessage(), receiverFailure);
+        }
         long id = requestIds.incrementAndGet();
         byte[] payload;
         byte[] info;
@@ -210,6 +222,10 @@ public final class WKRClient implements AutoCloseable {
         }
         Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos(), wakeReceiver);
         pending.put(id, p);
+        if (closed) { // closed meanwhile: close() may already have failed what was pending
+            pending.remove(id);
+            throw new ShuttingDownException("client closed");
+        }
         byte[] rid = Long.toString(id).getBytes(StandardCharsets.US_ASCII);
         boolean sent = push.send(identity, ZMQ.SNDMORE) && push.send(rid, ZMQ.SNDMORE)
                 && push.send(payload, ZMQ.SNDMORE) && push.send(info, 0);
@@ -233,9 +249,9 @@ public final class WKRClient implements AutoCloseable {
             long deadline = p.deadlineNanos;
             while (!p.isDone() && !closed && System.nanoTime() - deadline < 0) readOne(frames);
         } catch (org.zeromq.ZMQException e) {
+            if (e.getErrorCode() == zmq.ZError.EINTR) Thread.currentThread().interrupt(); // JeroMQ cleared it
             if (!p.isDone()) {
                 pending.remove(p.id);
-                if (e.getErrorCode() == zmq.ZError.EINTR) Thread.currentThread().interrupt();
                 throw new WKRException(ErrorCode.INTERNAL, "reading the reply to request " + p.id + " failed: " + e, e);
             }
         } finally {
@@ -353,12 +369,19 @@ public final class WKRClient implements AutoCloseable {
                 }
                 if (!pending.isEmpty() && reading.tryLock()) {
                     try {
+                        Thread.interrupted(); // a callback run on this thread may have left its interrupt
                         // After an asynchronous reply read on even when none is due: under asynchronous
                         // load the due replies often run out for a moment, and parking then would cost
                         // a wake-up on the next send. Replies to blocking callers do not keep it here.
                         boolean async = true;
                         while (!closed && (async || !pending.isEmpty())) {
-                            async = readOne(frames) == ASYNC;
+                            try {
+                                async = readOne(frames) == ASYNC;
+                            } catch (org.zeromq.ZMQException e) {
+                                // Interrupted by a callback that ran here (futures complete on this thread).
+                                if (e.getErrorCode() != zmq.ZError.EINTR || closed) throw e;
+                                async = true;
+                            }
                             now = System.nanoTime();
                             if (now - lastSweep > SWEEP_NANOS) {
                                 expire(now);
@@ -373,7 +396,10 @@ public final class WKRClient implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            if (!closed) failAll(new WKRException(ErrorCode.INTERNAL, "client receiver failed: " + e, e));
+            if (!closed) {
+                receiverFailure = new WKRException(ErrorCode.INTERNAL, "client receiver failed: " + e, e);
+                failAll(receiverFailure);
+            }
         }
     }
 
@@ -388,15 +414,26 @@ public final class WKRClient implements AutoCloseable {
      *     to an asynchronous request, else {@link #SYNC}
      */
     private int readOne(byte[][] frames) {
-        byte[] first = sub.recv(0);
+        byte[] first = sub.recv(0); // an interrupt here (EINTR) leaves the message where it is
         if (first == null) return NONE;
         int n = 1;
         frames[0] = first;
+        boolean interrupted = false;
         while (sub.hasReceiveMore()) {
-            byte[] f = sub.recv(0);
+            byte[] f;
+            try {
+                f = sub.recv(0);
+            } catch (org.zeromq.ZMQException e) {
+                // Interrupted halfway through a message: finish it, or the next reader would drop
+                // the rest and, with it, somebody's reply. The frames are already here.
+                if (e.getErrorCode() != zmq.ZError.EINTR) throw e;
+                interrupted = true;
+                continue;
+            }
             if (n < 4) frames[n] = f;
             n++;
         }
+        if (interrupted) Thread.currentThread().interrupt();
         if (n != 4) return NONE;
         Pending p = dispatch(frames);
         return p == null ? NONE : p.async ? ASYNC : SYNC;
@@ -461,7 +498,7 @@ public final class WKRClient implements AutoCloseable {
     /** Closes the sockets; requests still waiting fail with {@link ShuttingDownException}. */
     @Override
     public void close() {
-        if (closed) return;
+        if (!closing.compareAndSet(false, true)) return;
         closed = true;
         LockSupport.unpark(receiver);
         try {
@@ -475,7 +512,9 @@ public final class WKRClient implements AutoCloseable {
         } finally {
             reading.unlock();
         }
-        push.close();
+        synchronized (this) { // ConcurrentWKRClient sends under this monitor
+            push.close();
+        }
         failAll(new ShuttingDownException("client closed"));
         if (ownsContext) context.close();
     }

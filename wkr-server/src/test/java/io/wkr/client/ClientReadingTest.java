@@ -82,6 +82,23 @@ class ClientReadingTest {
     }
 
     @Test
+    void shouldKeepReceivingAfterACallbackInterruptsTheThreadThatReadsReplies() throws Exception {
+        // Callbacks run on the thread that read the reply; an interrupt they leave behind used to
+        // make JeroMQ throw EINTR in the receiver thread, which then died with every future after it.
+        try (WKRServer server = start(1); WKRClient client = new WKRClient(TestServers.client(server)
+                .timeout(Duration.ofSeconds(20)).build())) {
+            CompletableFuture<Object> interrupted = client.encodeAsync("first")
+                    .whenComplete((v, e) -> Thread.currentThread().interrupt());
+            assertThat(interrupted.get(20, TimeUnit.SECONDS)).isEqualTo("first");
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.encodeAsync("async-" + i).get(20, TimeUnit.SECONDS)).isEqualTo("async-" + i);
+            }
+            assertThat(client.encode("sync")).isEqualTo("sync");
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
     void shouldTimeOutABlockingCallThatReadsItselfAndDropItsLateReply() throws Exception {
         try (WKRServer server = start(1);
                 WKRClient client = new WKRClient(TestServers.client(server).timeout(Duration.ofMillis(400)).build())) {
