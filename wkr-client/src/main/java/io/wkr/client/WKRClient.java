@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -24,6 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+import zmq.ZError;
 
 /**
  * Calls a wkr server: {@link #encode} sends one input and returns the worker's output.
@@ -66,10 +69,9 @@ public final class WKRClient implements AutoCloseable {
     /** Held by whichever thread reads {@link #sub}: a blocking caller, or the receiver thread. */
     private final ReentrantLock reading = new ReentrantLock();
     private final String endpoint;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Set when the receiver thread died: the client cannot complete asynchronous requests any more. */
     private volatile WKRException receiverFailure;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Object> serverStatusAtConnect;
 
     /** A request waiting for its reply; the receiver thread fails it once its deadline passes. */
@@ -204,7 +206,7 @@ public final class WKRClient implements AutoCloseable {
      * {@link #awaitReading} does not need it.
      */
     Pending send(Object input, boolean status, boolean wakeReceiver) {
-        if (closed) throw new IllegalStateException("client is closed");
+        if (closed.get()) throw new IllegalStateException("client is closed");
         if (receiverFailure != null) {
             throw new WKRException(ErrorCode.INTERNAL, "this client can no longer receive replies: "
                     + receiverFailure.getMessage(), receiverFailure);
@@ -222,7 +224,7 @@ public final class WKRClient implements AutoCloseable {
         }
         Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos(), wakeReceiver);
         pending.put(id, p);
-        if (closed) { // closed meanwhile: close() may already have failed what was pending
+        if (closed.get()) { // closed meanwhile: close() may already have failed what was pending
             pending.remove(id);
             throw new ShuttingDownException("client closed");
         }
@@ -247,9 +249,9 @@ public final class WKRClient implements AutoCloseable {
         try {
             byte[][] frames = new byte[4][];
             long deadline = p.deadlineNanos;
-            while (!p.isDone() && !closed && System.nanoTime() - deadline < 0) readOne(frames);
-        } catch (org.zeromq.ZMQException e) {
-            if (e.getErrorCode() == zmq.ZError.EINTR) Thread.currentThread().interrupt(); // JeroMQ cleared it
+            while (!p.isDone() && !closed.get() && System.nanoTime() - deadline < 0) readOne(frames);
+        } catch (ZMQException e) {
+            if (interrupted(e)) Thread.currentThread().interrupt(); // JeroMQ cleared it
             if (!p.isDone()) {
                 pending.remove(p.id);
                 throw new WKRException(ErrorCode.INTERNAL, "reading the reply to request " + p.id + " failed: " + e, e);
@@ -259,7 +261,7 @@ public final class WKRClient implements AutoCloseable {
             // Requests of other callers may still be due: the receiver thread reads for them now.
             if (!pending.isEmpty()) LockSupport.unpark(receiver);
         }
-        if (!p.isDone() && closed) {
+        if (!p.isDone() && closed.get()) {
             pending.remove(p.id, p);
             throw new ShuttingDownException("client closed");
         }
@@ -361,12 +363,8 @@ public final class WKRClient implements AutoCloseable {
         byte[][] frames = new byte[4][];
         long lastSweep = System.nanoTime();
         try {
-            while (!closed) {
-                long now = System.nanoTime();
-                if (now - lastSweep > SWEEP_NANOS) {
-                    expire(now);
-                    lastSweep = now;
-                }
+            while (!closed.get()) {
+                lastSweep = sweepIfDue(lastSweep);
                 if (!pending.isEmpty() && reading.tryLock()) {
                     try {
                         Thread.interrupted(); // a callback run on this thread may have left its interrupt
@@ -374,19 +372,15 @@ public final class WKRClient implements AutoCloseable {
                         // load the due replies often run out for a moment, and parking then would cost
                         // a wake-up on the next send. Replies to blocking callers do not keep it here.
                         boolean async = true;
-                        while (!closed && (async || !pending.isEmpty())) {
+                        while (!closed.get() && (async || !pending.isEmpty())) {
                             try {
                                 async = readOne(frames) == ASYNC;
-                            } catch (org.zeromq.ZMQException e) {
+                            } catch (ZMQException e) {
                                 // Interrupted by a callback that ran here (futures complete on this thread).
-                                if (e.getErrorCode() != zmq.ZError.EINTR || closed) throw e;
+                                if (!interrupted(e) || closed.get()) throw e;
                                 async = true;
                             }
-                            now = System.nanoTime();
-                            if (now - lastSweep > SWEEP_NANOS) {
-                                expire(now);
-                                lastSweep = now;
-                            }
+                            lastSweep = sweepIfDue(lastSweep);
                         }
                     } finally {
                         reading.unlock();
@@ -396,11 +390,24 @@ public final class WKRClient implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            if (!closed) {
+            if (!closed.get()) {
                 receiverFailure = new WKRException(ErrorCode.INTERNAL, "client receiver failed: " + e, e);
                 failAll(receiverFailure);
             }
         }
+    }
+
+    /** Fails the requests past their deadline when the last sweep is {@code SWEEP_NANOS} old; the time of the last sweep. */
+    private long sweepIfDue(long lastSweep) {
+        long now = System.nanoTime();
+        if (now - lastSweep <= SWEEP_NANOS) return lastSweep;
+        expire(now);
+        return now;
+    }
+
+    /** JeroMQ's answer to a thread interrupt (it clears the thread's flag). */
+    private static boolean interrupted(ZMQException e) {
+        return e.getErrorCode() == ZError.EINTR;
     }
 
     private static final int NONE = 0;
@@ -423,10 +430,10 @@ public final class WKRClient implements AutoCloseable {
             byte[] f;
             try {
                 f = sub.recv(0);
-            } catch (org.zeromq.ZMQException e) {
+            } catch (ZMQException e) {
                 // Interrupted halfway through a message: finish it, or the next reader would drop
                 // the rest and, with it, somebody's reply. The frames are already here.
-                if (e.getErrorCode() != zmq.ZError.EINTR) throw e;
+                if (!interrupted(e)) throw e;
                 interrupted = true;
                 continue;
             }
@@ -498,8 +505,7 @@ public final class WKRClient implements AutoCloseable {
     /** Closes the sockets; requests still waiting fail with {@link ShuttingDownException}. */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) return;
-        closed = true;
+        if (!closed.compareAndSet(false, true)) return;
         LockSupport.unpark(receiver);
         try {
             if (Thread.currentThread() != receiver) receiver.join(5000); // closed from a callback: it ends by itself

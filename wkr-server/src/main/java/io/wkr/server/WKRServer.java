@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -284,8 +285,8 @@ public final class WKRServer implements AutoCloseable {
      * Why the server stopped by itself, when an internal thread failed (the ventilator); empty for
      * a stop that was asked for.
      */
-    public java.util.Optional<String> failure() {
-        return java.util.Optional.ofNullable(failure);
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     private void terminateAsync() {

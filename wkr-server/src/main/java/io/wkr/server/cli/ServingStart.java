@@ -121,7 +121,7 @@ public final class ServingStart implements Callable<Integer> {
                 server.portIn(), server.portOut(), workerClass, config.numWorker(), config.protocol().wireName(),
                 ProcessHandle.current().pid());
         server.awaitTermination();
-        java.util.Optional<String> failure = server.failure();
+        Optional<String> failure = server.failure();
         if (failure.isPresent()) {
             logger.error("wkr-serving-start stopped because {}; drained and closed port_in {} port_out {}",
                     failure.get(), server.portIn(), server.portOut());

@@ -146,7 +146,7 @@ public final class Ventilator implements Runnable {
         } catch (RuntimeException e) {
             stats.error(ErrorCode.INTERNAL);
             logger.error("failed to handle a message of {} frames", frames.size(), e);
-            if (frames.size() >= 2 && frames.get(0).length > 0 && frames.get(0).length <= 255) {
+            if (canName(frames)) {
                 sink.offer(Envelope.error(frames.get(0), frames.get(1), ErrorCode.INTERNAL,
                         "the server failed handling this request: " + e), -1, null);
             }
@@ -248,11 +248,15 @@ public final class Ventilator implements Runnable {
             lastMalformedLog = now;
             logger.warn("malformed request ({}); {} so far", why, stats.malformed.sum());
         }
-        // A sender can be named when frame 0 is a plausible identity and frame 1 a request id.
-        if (frames.size() >= 2 && frames.get(0).length > 0 && frames.get(0).length <= 255) {
+        if (canName(frames)) {
             stats.error(ErrorCode.BAD_REQUEST);
             sink.offer(Envelope.error(frames.get(0), frames.get(1), ErrorCode.BAD_REQUEST, why), -1, null);
         }
+    }
+
+    /** A sender can be named when frame 0 is a plausible identity and frame 1 a request id. */
+    private static boolean canName(List<byte[]> frames) {
+        return frames.size() >= 2 && frames.get(0).length > 0 && frames.get(0).length <= 255;
     }
 
     private void trackClient(byte[] identity, long now) {
