@@ -8,19 +8,6 @@ import java.util.List;
 public final class CliTestWorkers {
     private CliTestWorkers() {}
 
-    /** Returns its inputs. */
-    public static final class Echo extends WKRHardWorker<Void, Object, Object> {
-        @Override
-        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
-            return null;
-        }
-
-        @Override
-        public List<Object> predict(Void model, List<Object> inputs) {
-            return inputs;
-        }
-    }
-
     /** Cannot load its model. */
     public static final class BrokenModel extends WKRHardWorker<Void, Object, Object> {
         @Override

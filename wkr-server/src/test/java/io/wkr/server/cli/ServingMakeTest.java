@@ -1,5 +1,6 @@
 package io.wkr.server.cli;
 
+import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.Processes;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,7 +70,7 @@ class ServingMakeTest {
     @Test
     void shouldQuoteEveryWordSoTheServerGetsTheExactArguments() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work dir"));
-        List<String> serverArgs = List.of(CliTestWorkers.Echo.class.getName(), "-port_in", "0", "-port_out", "0",
+        List<String> serverArgs = List.of(EchoTestWorker.class.getName(), "-port_in", "0", "-port_out", "0",
                 "-model_name", "it's a \"model\" $HOME `id` \\ ; & | *", "-tmp_folder", "", "-ip", "*",
                 "-device_map", "0", "-1", "-log_name", "ünï", "-http_new");
         List<String> makeArgs = new ArrayList<>(serverArgs);
@@ -89,7 +90,7 @@ class ServingMakeTest {
 
     @Test
     void shouldStartOnceReportStatusStopAndKill() throws Exception {
-        Result made = make(dir, CliTestWorkers.Echo.class.getName(), "-name=echo");
+        Result made = make(dir, EchoTestWorker.class.getName(), "-name=echo");
         assertThat(made.code).as(made.out).isZero();
         Path script = Files.writeString(dir.resolve("run_script.sh"), made.out);
         Path pidFile = dir.resolve("echo.pid");
@@ -122,16 +123,16 @@ class ServingMakeTest {
 
     @Test
     void shouldRejectBadCommandLinesAtGenerationTime() throws Exception {
-        Result noName = make(dir, CliTestWorkers.Echo.class.getName());
+        Result noName = make(dir, EchoTestWorker.class.getName());
         assertThat(noName.code).isEqualTo(2);
         assertThat(noName.out).contains("name");
-        Result badName = make(dir, CliTestWorkers.Echo.class.getName(), "-name", "a b");
+        Result badName = make(dir, EchoTestWorker.class.getName(), "-name", "a b");
         assertThat(badName.code).isEqualTo(2);
         assertThat(badName.out).contains("-name must be");
         Result badClass = make(dir, "java.lang.String", "-name", "x");
         assertThat(badClass.code).isEqualTo(2);
         assertThat(badClass.out).contains("does not extend");
-        Result badValue = make(dir, CliTestWorkers.Echo.class.getName(), "-name", "x", "-num_worker", "0");
+        Result badValue = make(dir, EchoTestWorker.class.getName(), "-name", "x", "-num_worker", "0");
         assertThat(badValue.code).isEqualTo(2);
     }
 

@@ -2,6 +2,7 @@ package io.wkr.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.RawPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,13 @@ class ServingStartProcessTest {
     @Test
     void shouldServeUntilSigtermThenDrainAndExitZero() throws Exception {
         Path token = dir.resolve("admin.token");
-        try (CliProcess server = CliProcess.start(dir, ServingStart.class, CliTestWorkers.Echo.class.getName(),
+        try (CliProcess server = CliProcess.start(dir, ServingStart.class, EchoTestWorker.class.getName(),
                 "-port_in", "0", "-port_out", "0", "-ip", "127.0.0.1", "-token_file", token.toString(),
                 "-num_worker_expanded", "2")) {
             int[] ports = server.awaitReady(WAIT);
             assertThat(token).exists();
             try (RawPeer client = new RawPeer("127.0.0.1", ports[0], ports[1], "tester")) {
-                assertThat(client.handshake(WAIT)).contains("\"worker_class\"").contains("CliTestWorkers$Echo");
+                assertThat(client.handshake(WAIT)).contains("\"worker_class\"").contains("EchoTestWorker");
             }
             server.process().toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stdout
             assertThat(server.awaitExit(WAIT)).isZero();
@@ -51,7 +52,7 @@ class ServingStartProcessTest {
 
     @Test
     void shouldLogToFilesWithLogDirAndKeepTheConsoleToLifecycleLines() throws Exception {
-        try (CliProcess server = CliProcess.start(dir, ServingStart.class, CliTestWorkers.Echo.class.getName(),
+        try (CliProcess server = CliProcess.start(dir, ServingStart.class, EchoTestWorker.class.getName(),
                 "-port_in", "0", "-port_out", "0", "-token_file", dir.resolve("t").toString(), "-log_dir", "logs",
                 "-log_name", "svc")) {
             server.awaitReady(WAIT);

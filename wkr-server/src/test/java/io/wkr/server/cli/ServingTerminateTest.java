@@ -2,8 +2,9 @@ package io.wkr.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wkr.server.testing.RawPeer;
 import io.wkr.server.internal.AdminToken;
+import io.wkr.server.testing.EchoTestWorker;
+import io.wkr.server.testing.RawPeer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +33,7 @@ class ServingTerminateTest {
 
     private CliProcess startServer(String... extra) throws IOException {
         String[] args = new String[5 + extra.length];
-        args[0] = CliTestWorkers.Echo.class.getName();
+        args[0] = EchoTestWorker.class.getName();
         System.arraycopy(new String[] {"-port_in", "0", "-port_out", "0"}, 0, args, 1, 4);
         System.arraycopy(extra, 0, args, 5, extra.length);
         return CliProcess.start(dir, ServingStart.class, args);

@@ -3,6 +3,7 @@ package io.wkr.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wkr.server.testing.EchoTestWorker;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -48,9 +49,9 @@ class WorkerLoaderTest {
     @Test
     void shouldLoadAWorkerFromADirectoryOnTheClassPathAndMakeInstances() throws Exception {
         // the test classes directory, given with -cp: the class is found through the URLClassLoader's parent
-        Path classes = Path.of(CliTestWorkers.Echo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        WorkerLoader.WorkerClass w = WorkerLoader.load(CliTestWorkers.Echo.class.getName(), classes.toString());
-        assertThat(w.factory().get()).isInstanceOf(CliTestWorkers.Echo.class);
+        Path classes = Path.of(EchoTestWorker.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        WorkerLoader.WorkerClass w = WorkerLoader.load(EchoTestWorker.class.getName(), classes.toString());
+        assertThat(w.factory().get()).isInstanceOf(EchoTestWorker.class);
         assertThat(w.factory().get()).isNotSameAs(w.factory().get());
     }
 }
