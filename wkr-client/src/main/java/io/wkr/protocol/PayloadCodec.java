@@ -23,6 +23,18 @@ public interface PayloadCodec {
     Object decode(byte[] payload, Map<String, Object> info);
 
     /**
+     * Decodes a payload, asking {@code budget} before each allocation the decode makes.
+     *
+     * @param info the parsed info JSON of the message
+     * @throws BadRequestException when the payload does not match the protocol or exceeds a
+     *     per-payload limit
+     * @throws WKRException whatever {@code budget} throws to refuse an allocation
+     */
+    default Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
+        return decode(payload, info);
+    }
+
+    /**
      * Encodes a value, adding {@code timeout_ms} to the info when {@code timeoutMillis > 0}.
      *
      * @throws IllegalArgumentException when the protocol cannot carry the value

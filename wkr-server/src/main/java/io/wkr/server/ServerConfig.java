@@ -30,6 +30,16 @@ import java.util.Objects;
  * @param maxQueueSize requests waiting for a worker before new ones are answered {@code
  *     OVERLOADED}
  * @param maxRequestBytes largest payload accepted; larger ones are answered {@code BAD_REQUEST}
+ * @param maxQueueBytes bytes that admitted requests may hold until they are answered (payloads,
+ *     HTTP bodies and what decoding them allocates); past it new requests are answered {@code
+ *     OVERLOADED}. Default: 3/8 of the heap
+ * @param maxReplyBytes bytes of replies that may wait for their subscribers (in the sink and in
+ *     the connections of clients that read slowly or not at all); past it replies to such clients
+ *     are dropped and counted. Default: 1/8 of the heap
+ * @param slowSubscriberTimeout how long a reply connection may hold unsent replies without taking
+ *     a byte before it is closed (its replies counted as dropped)
+ * @param workerReloadRetries how often a worker that lost its model tries to load it again (with
+ *     backoff) before it gives up; when every worker has given up the server stops with a failure
  * @param requestTimeout deadline for requests that bring none of their own; zero = none
  * @param drainTimeout how long a shutdown waits for queued and running work
  * @param startupTimeout how long start-up waits for every worker to load its model
@@ -39,6 +49,10 @@ import java.util.Objects;
  *     dashboard's static files); {@code null}: no authentication
  * @param corsOrigins origins allowed to call the HTTP routes from a browser page of another
  *     origin; empty (the default): same origin only. {@code *} allows any origin
+ * @param httpAllowedHosts the names the HTTP server answers to in the {@code Host} header (with or
+ *     without a port); empty (the default): any. Guards against DNS rebinding
+ * @param httpAllowFormBodies accept {@code text/plain} and form bodies on the data routes (a web
+ *     page can send those to any server without asking first); off by default
  */
 public record ServerConfig(
         String bindHost,
@@ -57,12 +71,18 @@ public record ServerConfig(
         Protocol protocol,
         int maxQueueSize,
         int maxRequestBytes,
+        long maxQueueBytes,
+        long maxReplyBytes,
+        Duration slowSubscriberTimeout,
+        int workerReloadRetries,
         Duration requestTimeout,
         Duration drainTimeout,
         Duration startupTimeout,
         Path tokenFile,
         String httpToken,
-        List<String> corsOrigins) {
+        List<String> corsOrigins,
+        List<String> httpAllowedHosts,
+        boolean httpAllowFormBodies) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -85,6 +105,16 @@ public record ServerConfig(
         Objects.requireNonNull(protocol, "protocol == null");
         if (maxQueueSize < 1) throw new IllegalArgumentException("maxQueueSize < 1: " + maxQueueSize);
         if (maxRequestBytes < 1) throw new IllegalArgumentException("maxRequestBytes < 1: " + maxRequestBytes);
+        if (maxQueueBytes < maxRequestBytes) {
+            throw new IllegalArgumentException("maxQueueBytes (" + maxQueueBytes + ") < maxRequestBytes ("
+                    + maxRequestBytes + "): a request of the largest size could never be queued");
+        }
+        if (maxReplyBytes < 1) throw new IllegalArgumentException("maxReplyBytes < 1: " + maxReplyBytes);
+        Objects.requireNonNull(slowSubscriberTimeout, "slowSubscriberTimeout == null");
+        if (slowSubscriberTimeout.isNegative() || slowSubscriberTimeout.isZero()) {
+            throw new IllegalArgumentException("slowSubscriberTimeout must be > 0: " + slowSubscriberTimeout);
+        }
+        if (workerReloadRetries < 0) throw new IllegalArgumentException("workerReloadRetries < 0: " + workerReloadRetries);
         Objects.requireNonNull(requestTimeout, "requestTimeout == null");
         if (requestTimeout.isNegative()) throw new IllegalArgumentException("requestTimeout < 0: " + requestTimeout);
         Objects.requireNonNull(drainTimeout, "drainTimeout == null");
@@ -93,6 +123,42 @@ public record ServerConfig(
         if (startupTimeout.isNegative()) throw new IllegalArgumentException("startupTimeout < 0: " + startupTimeout);
         if (httpToken != null && httpToken.isBlank()) throw new IllegalArgumentException("httpToken is blank");
         corsOrigins = List.copyOf(corsOrigins);
+        httpAllowedHosts = List.copyOf(httpAllowedHosts);
+    }
+
+    /** The default {@code maxQueueBytes} for a heap of {@code heapBytes}: 3/8 of it. */
+    public static long defaultMaxQueueBytes(long heapBytes) {
+        return heapBytes / 8 * 3;
+    }
+
+    /** The default {@code maxReplyBytes} for a heap of {@code heapBytes}: 1/8 of it. */
+    public static long defaultMaxReplyBytes(long heapBytes) {
+        return heapBytes / 8;
+    }
+
+    /** What the server itself needs beside its budgets: 1/8 of the heap, at least 24 MiB. */
+    static long baseHeapBytes(long heapBytes) {
+        return Math.max(24L << 20, heapBytes / 8);
+    }
+
+    /**
+     * Checks that the byte limits fit a heap of {@code heapBytes}: both budgets, the request
+     * being read off the wire and its copy, and what the server needs for itself.
+     *
+     * @throws IllegalStateException saying what does not fit, and what to change
+     */
+    public void checkFitsHeap(long heapBytes) {
+        long need = maxQueueBytes + maxReplyBytes + 2L * maxRequestBytes + baseHeapBytes(heapBytes);
+        if (need > heapBytes) {
+            throw new IllegalStateException("the memory limits do not fit the heap: -max_queue_bytes " + mib(maxQueueBytes)
+                    + " + -max_reply_bytes " + mib(maxReplyBytes) + " + 2 x -max_request_bytes " + mib(maxRequestBytes)
+                    + " + " + mib(baseHeapBytes(heapBytes)) + " for the server itself = " + mib(need) + " > heap "
+                    + mib(heapBytes) + "; lower them or raise the heap (WKR_HEAP, or -Xmx in JAVA_OPTS)");
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     /** Like the record's own, with the HTTP token masked: configs are logged. */
@@ -150,12 +216,18 @@ public record ServerConfig(
         private Protocol protocol = Protocol.OBJ;
         private int maxQueueSize = 1024;
         private int maxRequestBytes = 16 << 20;
+        private long maxQueueBytes;
+        private long maxReplyBytes;
+        private Duration slowSubscriberTimeout = Duration.ofSeconds(10);
+        private int workerReloadRetries = 3;
         private Duration requestTimeout = Duration.ZERO;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration startupTimeout = Duration.ofMinutes(5);
         private Path tokenFile;
         private String httpToken;
         private List<String> corsOrigins = List.of();
+        private List<String> httpAllowedHosts = List.of();
+        private boolean httpAllowFormBodies;
 
         Builder() {}
 
@@ -176,12 +248,18 @@ public record ServerConfig(
             protocol = c.protocol;
             maxQueueSize = c.maxQueueSize;
             maxRequestBytes = c.maxRequestBytes;
+            maxQueueBytes = c.maxQueueBytes;
+            maxReplyBytes = c.maxReplyBytes;
+            slowSubscriberTimeout = c.slowSubscriberTimeout;
+            workerReloadRetries = c.workerReloadRetries;
             requestTimeout = c.requestTimeout;
             drainTimeout = c.drainTimeout;
             startupTimeout = c.startupTimeout;
             tokenFile = c.tokenFile;
             httpToken = c.httpToken;
             corsOrigins = c.corsOrigins;
+            httpAllowedHosts = c.httpAllowedHosts;
+            httpAllowFormBodies = c.httpAllowFormBodies;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -200,17 +278,29 @@ public record ServerConfig(
         public Builder protocol(Protocol v) { protocol = v; return this; }
         public Builder maxQueueSize(int v) { maxQueueSize = v; return this; }
         public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
+        /** 0 (the default): 3/8 of this JVM's heap. */
+        public Builder maxQueueBytes(long v) { maxQueueBytes = v; return this; }
+        /** 0 (the default): 1/8 of this JVM's heap. */
+        public Builder maxReplyBytes(long v) { maxReplyBytes = v; return this; }
+        public Builder slowSubscriberTimeout(Duration v) { slowSubscriberTimeout = v; return this; }
+        public Builder workerReloadRetries(int v) { workerReloadRetries = v; return this; }
         public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
         public Builder startupTimeout(Duration v) { startupTimeout = v; return this; }
         public Builder tokenFile(Path v) { tokenFile = v; return this; }
         public Builder httpToken(String v) { httpToken = v; return this; }
         public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
+        public Builder httpAllowedHosts(List<String> v) { httpAllowedHosts = v; return this; }
+        public Builder httpAllowFormBodies(boolean v) { httpAllowFormBodies = v; return this; }
 
         public ServerConfig build() {
+            long heap = Runtime.getRuntime().maxMemory();
             return new ServerConfig(bindHost, portIn, portOut, httpPort, numWorker, batchSize, batchGroupTimeout,
                     deviceMap, cpu, gpuMemoryFraction, modelDir, modelName, tmpFolder, protocol, maxQueueSize,
-                    maxRequestBytes, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken, corsOrigins);
+                    maxRequestBytes, maxQueueBytes > 0 ? maxQueueBytes : defaultMaxQueueBytes(heap),
+                    maxReplyBytes > 0 ? maxReplyBytes : defaultMaxReplyBytes(heap), slowSubscriberTimeout,
+                    workerReloadRetries, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken,
+                    corsOrigins, httpAllowedHosts, httpAllowFormBodies);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.wkr.protocol.Tensor;
 import io.wkr.protocol.Wire;
 import io.wkr.server.batching.Admission;
 import io.wkr.server.batching.JobQueue;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.http.HttpFrontend;
 import io.wkr.server.sink.SinkCompletion;
 import io.wkr.server.internal.AdminToken;
@@ -62,6 +63,7 @@ public final class WKRServer implements AutoCloseable {
     private final Object lifecycle = new Object();
     private ZContext context;
     private JobQueue queue;
+    private MemoryBudget memory;
     private volatile String failure;
     private Sink sink;
     private Ventilator ventilator;
@@ -123,7 +125,9 @@ public final class WKRServer implements AutoCloseable {
         List<Integer> devices = config.effectiveDeviceMap();
         for (int i = 0; i < config.numWorker(); i++) ws.add(new WorkerStats(i, devices.get(i)));
         stats = new ServerStats(config.batchSize(), ws);
+        config.checkFitsHeap(Runtime.getRuntime().maxMemory());
         queue = new JobQueue(config.maxQueueSize());
+        memory = new MemoryBudget("max_queue_bytes", config.maxQueueBytes());
         context = new ZContext(1);
         context.setLinger(0);
 
@@ -152,7 +156,7 @@ public final class WKRServer implements AutoCloseable {
         workers.start(tmpDir);
 
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
-        admission = new Admission(queue, stats, workers::alive);
+        admission = new Admission(queue, memory, stats, workers::alive);
         ventilator = new Ventilator(frontend, config, admission,
                 new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, this::failed));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");

@@ -98,6 +98,27 @@ public final class ServerOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     int maxRequestBytes;
 
+    @Option(names = {"-max_queue_bytes", "--max-queue-bytes"}, paramLabel = "BYTES", converter = LongByteSize.class,
+            description = "Bytes that admitted requests may hold until answered (payloads, HTTP bodies, what decoding "
+                    + "allocates); past it new requests get OVERLOADED. Default: 3/8 of the heap.")
+    long maxQueueBytes;
+
+    @Option(names = {"-max_reply_bytes", "--max-reply-bytes"}, paramLabel = "BYTES", converter = LongByteSize.class,
+            description = "Bytes of replies that may wait for clients that read slowly or not at all; past it their "
+                    + "replies are dropped (counted as dropped_replies). Default: 1/8 of the heap.")
+    long maxReplyBytes;
+
+    @Option(names = {"-slow_subscriber_timeout", "--slow-subscriber-timeout"}, paramLabel = "S", defaultValue = "10",
+            description = "A reply connection that holds unsent replies and takes no byte for this long (s) is closed. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long slowSubscriberTimeoutSeconds;
+
+    @Option(names = {"-worker_reload_retries", "--worker-reload-retries"}, paramLabel = "N", defaultValue = "3",
+            description = "How often a worker that lost its model tries to load it again (backoff 1, 2, 4 ... s) "
+                    + "before giving up; when every worker gave up the server stops with exit status 1. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int workerReloadRetries;
+
     @Option(names = {"-request_timeout", "--request-timeout"}, paramLabel = "MS", defaultValue = "0",
             description = "Deadline (ms) for requests that bring none of their own; 0 = none. Default: ${DEFAULT-VALUE}.")
     long requestTimeoutMillis;
@@ -124,6 +145,16 @@ public final class ServerOptions {
             description = "Origins (comma-separated, or *) whose pages may call the HTTP routes. "
                     + "Default: same origin only.")
     String cors;
+
+    @Option(names = {"-http_allowed_hosts", "--http-allowed-hosts"}, paramLabel = "HOSTS",
+            description = "Host names (comma-separated) the HTTP server answers to in the Host header; others get 421. "
+                    + "Default: any (set it when the port is reachable from browsers: DNS rebinding).")
+    String httpAllowedHosts;
+
+    @Option(names = {"-http_allow_form_bodies", "--http-allow-form-bodies"},
+            description = "Accept text/plain and form bodies on the data routes (any web page can send those "
+                    + "without a CORS preflight). Default: refused with 415.")
+    boolean httpAllowFormBodies;
 
     @Option(names = {"-cp", "-classpath", "--classpath"}, paramLabel = "PATH",
             description = "Jars and directories holding the worker class and its dependencies, separated by ':'; "
@@ -157,6 +188,10 @@ public final class ServerOptions {
                 .protocol(protocol)
                 .maxQueueSize(maxQueueSize)
                 .maxRequestBytes(maxRequestBytes)
+                .maxQueueBytes(maxQueueBytes)
+                .maxReplyBytes(maxReplyBytes)
+                .slowSubscriberTimeout(Duration.ofSeconds(positive("-slow_subscriber_timeout", slowSubscriberTimeoutSeconds)))
+                .workerReloadRetries((int) nonNegative("-worker_reload_retries", workerReloadRetries))
                 .requestTimeout(millis("-request_timeout", requestTimeoutMillis))
                 .drainTimeout(Duration.ofSeconds(nonNegative("-drain_timeout", drainTimeoutSeconds)))
                 .startupTimeout(Duration.ofSeconds(positive("-startup_timeout", startupTimeoutSeconds)))
@@ -164,6 +199,9 @@ public final class ServerOptions {
                 .httpToken(httpToken())
                 .corsOrigins(cors == null || cors.isBlank() ? List.of()
                         : Arrays.stream(cors.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList())
+                .httpAllowedHosts(httpAllowedHosts == null || httpAllowedHosts.isBlank() ? List.of()
+                        : Arrays.stream(httpAllowedHosts.split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList())
+                .httpAllowFormBodies(httpAllowFormBodies)
                 .build();
     }
 
@@ -240,6 +278,22 @@ public final class ServerOptions {
     static final class ByteSize implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
+            long bytes = LongByteSize.parse(value);
+            if (bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("not in 1.." + Integer.MAX_VALUE + " bytes: " + value);
+            }
+            return (int) bytes;
+        }
+    }
+
+    /** As {@link ByteSize}, up to 2^62 bytes (and {@code t} for TiB). */
+    static final class LongByteSize implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return parse(value);
+        }
+
+        static long parse(String value) {
             String v = value.strip().toLowerCase(Locale.ROOT);
             if (v.endsWith("ib")) v = v.substring(0, v.length() - 2);
             else if (v.endsWith("b")) v = v.substring(0, v.length() - 1);
@@ -247,12 +301,16 @@ public final class ServerOptions {
             if (v.endsWith("k")) unit = 1L << 10;
             else if (v.endsWith("m")) unit = 1L << 20;
             else if (v.endsWith("g")) unit = 1L << 30;
+            else if (v.endsWith("t")) unit = 1L << 40;
             if (unit != 1) v = v.substring(0, v.length() - 1);
-            long bytes = Long.parseLong(v.strip()) * unit;
-            if (bytes < 1 || bytes > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("not in 1.." + Integer.MAX_VALUE + " bytes: " + value);
+            long n;
+            try {
+                n = Long.parseLong(v.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a byte count: " + value);
             }
-            return (int) bytes;
+            if (n < 1 || n > (1L << 62) / unit) throw new IllegalArgumentException("not in 1..2^62 bytes: " + value);
+            return n * unit;
         }
     }
 }

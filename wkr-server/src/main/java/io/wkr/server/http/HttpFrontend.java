@@ -184,7 +184,7 @@ public final class HttpFrontend implements AutoCloseable {
         stats.receivedRate.add(1);
         HttpCompletion completion = new HttpCompletion(stats);
         byte[] id = Long.toString(requestIds.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
-        Job job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), input, completion, now,
+        Job job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), input, Math.max(0, ctx.contentLength()), completion, now,
                 Deadlines.of(timeoutMillis(ctx), config.requestTimeout(), now));
         admission.admit(job);
         ctx.future(() -> completion.future().handle((output, failure) -> {

@@ -1,5 +1,6 @@
 package io.wkr.server.ventilator;
 
+import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.Envelope;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.Wire;
@@ -37,6 +38,8 @@ import org.zeromq.ZMQ;
 public final class Ventilator implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Ventilator.class);
     private static final int MAX_FRAMES = 8;
+    /** The info frame is a small JSON object (dtype, shape, a timeout); larger ones are refused unread. */
+    public static final int MAX_INFO_BYTES = 64 * 1024;
     private static final int MAX_TRACKED_CLIENTS = 10_000;
     private static final long ACTIVE_CLIENT_NANOS = 180_000_000_000L;
 
@@ -186,20 +189,34 @@ public final class Ventilator implements Runnable {
                     + " bytes exceeds the server's limit of " + config.maxRequestBytes() + " bytes", now);
             return;
         }
+        if (info.length > MAX_INFO_BYTES) {
+            reject(identity, requestId, ErrorCode.BAD_REQUEST, "info frame of " + info.length
+                    + " bytes exceeds the limit of " + MAX_INFO_BYTES + " bytes", now);
+            return;
+        }
         Map<String, Object> parsed;
+        long deadline;
         try {
             parsed = Json.parseObject(info);
+            deadline = deadline(parsed, now);
         } catch (IllegalArgumentException e) {
             reject(identity, requestId, ErrorCode.BAD_REQUEST, "info frame is not a JSON object ("
                     + e.getMessage() + "): " + Wire.preview(info), now);
             return;
+        } catch (BadRequestException e) {
+            reject(identity, requestId, ErrorCode.BAD_REQUEST, e.getMessage(), now);
+            return;
         }
-        admission.admit(new Job(identity, requestId, payload, parsed, null, completion, now, deadline(parsed, now)));
+        admission.admit(new Job(identity, requestId, payload, parsed, null, payload.length, completion, now, deadline));
     }
 
     private long deadline(Map<String, Object> info, long now) {
         Object ms = info.get(Wire.INFO_TIMEOUT_MS);
-        return Deadlines.of(ms instanceof Number n ? n.doubleValue() : 0, config.requestTimeout(), now);
+        if (ms != null && !(ms instanceof Number)) {
+            throw new BadRequestException(Wire.INFO_TIMEOUT_MS + " must be a number of milliseconds, got "
+                    + Wire.preview(String.valueOf(ms).getBytes(StandardCharsets.UTF_8)));
+        }
+        return Deadlines.of(ms == null ? 0 : ((Number) ms).doubleValue(), config.requestTimeout(), now);
     }
 
     private void reject(byte[] identity, byte[] requestId, ErrorCode code, String message, long arrival) {

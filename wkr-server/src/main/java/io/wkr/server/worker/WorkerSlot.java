@@ -3,6 +3,7 @@ package io.wkr.server.worker;
 import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.WKRException;
 import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WorkerContext;
 import io.wkr.server.batching.Job;
@@ -133,7 +134,7 @@ final class WorkerSlot implements Runnable {
                 continue;
             }
             try {
-                Object input = job.input() != null ? job.input() : codec.decode(job.payload(), job.info());
+                Object input = job.input() != null ? job.input() : codec.decode(job.payload(), job.info(), job::charge);
                 if (input == null || !inputType.isInstance(input)) {
                     throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
                             + (input == null ? "null" : input.getClass().getSimpleName()));
@@ -141,8 +142,8 @@ final class WorkerSlot implements Runnable {
                 worker.checkInput(input);
                 inputs.add(input);
                 live.add(job);
-            } catch (BadRequestException e) {
-                pool.fail(job, ErrorCode.BAD_REQUEST, e.getMessage());
+            } catch (WKRException e) {
+                pool.fail(job, e.code(), e.getMessage()); // BAD_REQUEST, or OVERLOADED from the memory budget
             } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
                 // A hostile or broken payload (a huge claimed length, absurd nesting) fails alone.
                 pool.fail(job, ErrorCode.BAD_REQUEST, "cannot decode the payload: " + e.getClass().getSimpleName());

@@ -22,7 +22,7 @@ class JobQueueTest {
     };
 
     private static Job job(int n) {
-        return new Job(new byte[] {'c'}, Integer.toString(n).getBytes(), new byte[0], Map.of(), null, NO_REPLY, System.nanoTime(), Job.NO_DEADLINE);
+        return new Job(new byte[] {'c'}, Integer.toString(n).getBytes(), new byte[0], Map.of(), null, 0, NO_REPLY, System.nanoTime(), Job.NO_DEADLINE);
     }
 
     private static String ids(List<Job> batch) {
@@ -91,9 +91,9 @@ class JobQueueTest {
         JobQueue q = new JobQueue(100);
         long now = System.nanoTime();
         q.offer(job(1));
-        q.offer(new Job(new byte[] {'c'}, "2".getBytes(), new byte[0], Map.of(), null, NO_REPLY, now, now + 1_000_000));
+        q.offer(new Job(new byte[] {'c'}, "2".getBytes(), new byte[0], Map.of(), null, 0, NO_REPLY, now, now + 1_000_000));
         q.offer(job(3));
-        q.offer(new Job(new byte[] {'c'}, "4".getBytes(), new byte[0], Map.of(), null, NO_REPLY, now, now + 60_000_000_000L));
+        q.offer(new Job(new byte[] {'c'}, "4".getBytes(), new byte[0], Map.of(), null, 0, NO_REPLY, now, now + 60_000_000_000L));
         assertThat(ids(q.removeExpired(now + 2_000_000))).isEqualTo("2");
         assertThat(ids(q.takeBatch(10, Duration.ZERO, POLL))).isEqualTo("1 3 4");
     }
@@ -101,7 +101,7 @@ class JobQueueTest {
     @Test
     void shouldExpireOnlyJobsWithADeadlineInThePast() {
         long now = System.nanoTime();
-        Job j = new Job(new byte[] {'c'}, new byte[] {'1'}, new byte[0], Map.of(), null, NO_REPLY, now, now + 1_000_000);
+        Job j = new Job(new byte[] {'c'}, new byte[] {'1'}, new byte[0], Map.of(), null, 0, NO_REPLY, now, now + 1_000_000);
         assertThat(j.expired(now)).isFalse();
         assertThat(j.expired(now + 2_000_000)).isTrue();
         assertThat(job(1).expired(Long.MAX_VALUE - 1)).isFalse();

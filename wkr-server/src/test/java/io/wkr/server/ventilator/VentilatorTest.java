@@ -8,6 +8,7 @@ import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Wire;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.batching.JobQueue;
 import io.wkr.server.internal.AdminToken;
 import io.wkr.server.sink.Sink;
@@ -65,7 +66,7 @@ class VentilatorTest {
         sinkThread.start();
         ServerConfig config = ServerConfig.builder().modelDir(dir).build();
         PayloadCodec codec = PayloadCodec.of(Protocol.OBJ, List.of());
-        ventilator = new Ventilator(frontend, config, new Admission(queue, stats, () -> 1), new SinkCompletion(sink, codec),
+        ventilator = new Ventilator(frontend, config, new Admission(queue, new MemoryBudget("max_queue_bytes", config.maxQueueBytes()), stats, () -> 1), new SinkCompletion(sink, codec),
                 sink, stats, new Ventilator.Control(AdminToken.create(dir.resolve("token")), () -> status.get(),
                         terminated::countDown, t -> {
                             failure = t;
