@@ -64,6 +64,7 @@ public final class WKRServer implements AutoCloseable {
     private ZContext context;
     private JobQueue queue;
     private MemoryBudget memory;
+    private MemoryBudget replyBudget;
     private volatile String failure;
     private Sink sink;
     private Ventilator ventilator;
@@ -131,16 +132,21 @@ public final class WKRServer implements AutoCloseable {
         context = new ZContext(1);
         context.setLinger(0);
 
-        ZMQ.Socket pub = context.createSocket(SocketType.PUB);
-        pub.setSndHWM(100_000);
-        pub.setLinger(2000);
-        portOut = bind(pub, config.portOut(), "port_out");
         ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
-        frontend.setRcvHWM(10_000);
+        frontend.setRcvHWM(1000);
         frontend.setLinger(0);
         frontend.setMaxMsgSize(2L * config.maxRequestBytes() + 65_536);
         portIn = bind(frontend, config.portIn(), "port_in");
-        sink = new Sink(pub, stats, config.maxQueueSize() + config.numWorker() * config.batchSize() + 65_536);
+        replyBudget = new MemoryBudget("max_reply_bytes", config.maxReplyBytes());
+        try {
+            sink = Sink.bind(config.bindHost(), config.portOut(), stats,
+                    config.maxQueueSize() + config.numWorker() * config.batchSize() + 65_536, replyBudget,
+                    config.slowSubscriberTimeout(), t -> failed("the sink", t));
+        } catch (UncheckedIOException e) {
+            throw new IllegalStateException("cannot bind port_out tcp://" + config.bindHost() + ":" + config.portOut()
+                    + ": " + e.getCause().getMessage(), e);
+        }
+        portOut = sink.port();
 
         Path tmpDir = config.modelDir().resolve(config.tmpFolder());
         try {
@@ -158,7 +164,7 @@ public final class WKRServer implements AutoCloseable {
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         admission = new Admission(queue, memory, stats, workers::alive);
         ventilator = new Ventilator(frontend, config, admission,
-                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, this::failed));
+                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, t -> failed("the ventilator", t)));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
@@ -256,12 +262,28 @@ public final class WKRServer implements AutoCloseable {
         m.put("tmp_folder", config.tmpFolder());
         m.put("max_queue_size", config.maxQueueSize());
         m.put("max_request_bytes", config.maxRequestBytes());
+        m.put("max_queue_bytes", config.maxQueueBytes());
+        m.put("max_reply_bytes", config.maxReplyBytes());
+        m.put("slow_subscriber_timeout", config.slowSubscriberTimeout().toSeconds());
+        m.put("heap_max_bytes", Runtime.getRuntime().maxMemory());
         m.put("request_timeout_ms", config.requestTimeout().toMillis());
         m.put("server_start_time", Instant.ofEpochMilli(startMillis).toString());
         m.put("server_current_time", Instant.now().toString());
         m.put("uptime_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
         Map<String, Object> live = stats.toMap(queue.size(), queue.capacity());
         m.putAll(live);
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("depth", queue.size());
+        q.put("capacity", queue.capacity());
+        q.put("bytes", memory.used());
+        q.put("max_bytes", memory.limit());
+        q.put("peak_bytes", memory.peak());
+        m.put("queue", q);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> replies = (Map<String, Object>) m.get("replies");
+        replies.put("waiting_bytes", replyBudget.used());
+        replies.put("max_bytes", replyBudget.limit());
+        replies.put("peak_bytes", replyBudget.peak());
         m.put("statistic", originalStatistic());
         return m;
     }
@@ -279,15 +301,22 @@ public final class WKRServer implements AutoCloseable {
         return s;
     }
 
-    /** The ventilator is dying: remember why (the launcher exits non-zero) and drain. */
-    private void failed(Throwable cause) {
-        failure = "the ventilator failed: " + cause;
+    /** A stage is dying: remember why (the launcher exits non-zero) and drain. */
+    private void failed(String stage, Throwable cause) {
+        fail(stage + " failed: " + cause);
+    }
+
+    /** Stops the server by itself for {@code why}: the first reason is kept, the launcher exits non-zero. */
+    void fail(String why) {
+        synchronized (this) {
+            if (failure == null) failure = why;
+        }
         terminateAsync();
     }
 
     /**
-     * Why the server stopped by itself, when an internal thread failed (the ventilator); empty for
-     * a stop that was asked for.
+     * Why the server stopped by itself, when an internal thread failed (the ventilator, the sink)
+     * or no worker could serve any more; empty for a stop that was asked for.
      */
     public Optional<String> failure() {
         return Optional.ofNullable(failure);
@@ -340,6 +369,8 @@ public final class WKRServer implements AutoCloseable {
         if (sinkThread != null) {
             sink.stop();
             join(sinkThread);
+        } else if (sink != null) {
+            sink.closeUnstarted();
         }
         if (http != null) http.close();
         if (context != null) context.close();

@@ -2,41 +2,90 @@ package io.wkr.server.sink;
 
 import io.wkr.protocol.Envelope;
 import io.wkr.protocol.ErrorCode;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.ZMQ;
 
 /**
- * Publishes replies on {@code port_out}, topic = the client's identity (frame 0). The PUB socket
- * is confined to the sink thread; every other thread hands replies over through a bounded queue.
- * Workers {@link #put} (they wait if the sink is behind, so no accepted request's reply is
- * dropped); the ventilator {@link #offer}s its rejections and counts what does not fit.
+ * Publishes replies on {@code port_out}, topic = the client's identity (frame 0). The port and
+ * every connection on it are confined to the sink thread; every other thread hands replies over
+ * through a bounded queue. Workers {@link #put} (they wait if the sink is behind, so no accepted
+ * request's reply is lost before it is published); the ventilator {@link #offer}s its rejections
+ * and counts what does not fit. What a subscriber does not read waits within the reply budget
+ * ({@code -max_reply_bytes}, see {@link ReplyPublisher}), never beyond it.
  */
 public final class Sink implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Sink.class);
     private static final Reply STOP = new Reply(null, 0, null);
+    private static final long TICK_MILLIS = 100;
+    /** How long a stopping sink keeps writing what waits for subscribers. */
+    private static final long LINGER_NANOS = 2_000_000_000L;
 
     /** A reply and what the statistics need to know about it. */
     private record Reply(Envelope envelope, long arrivalNanos, ErrorCode error) {}
 
-    private final ZMQ.Socket pub;
+    private final ReplyPublisher publisher;
     private final ServerStats stats;
+    private final MemoryBudget budget;
     private final BlockingQueue<Reply> queue;
+    private final Consumer<Throwable> onFailure;
+    /** The sink thread is (about to be) waiting in select: a new reply must wake it. */
+    private volatile boolean sleeping;
 
-    /** Takes ownership of {@code pub}; it is closed when {@link #run} returns. */
-    public Sink(ZMQ.Socket pub, ServerStats stats, int capacity) {
-        this.pub = pub;
+    private Sink(ReplyPublisher publisher, ServerStats stats, MemoryBudget budget, int capacity,
+            Consumer<Throwable> onFailure) {
+        this.publisher = publisher;
         this.stats = stats;
+        this.budget = budget;
         this.queue = new LinkedBlockingQueue<>(capacity);
+        this.onFailure = onFailure;
+    }
+
+    /**
+     * Binds {@code port_out} and makes the sink that publishes on it; start it on its own thread.
+     *
+     * @param host interface to bind, {@code *} for all
+     * @param port port, 0 for an ephemeral one ({@link #port()} reads it back)
+     * @param capacity replies that may wait to be published before workers wait
+     * @param replyBudget bytes of replies that may wait for subscribers ({@code -max_reply_bytes})
+     * @param slowSubscriberTimeout how long a subscriber may hold waiting replies without reading
+     * @param onFailure told that the sink thread is dying of this; must not block
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public static Sink bind(String host, int port, ServerStats stats, int capacity, MemoryBudget replyBudget,
+            Duration slowSubscriberTimeout, Consumer<Throwable> onFailure) {
+        try {
+            ReplyPublisher p = new ReplyPublisher(host, port, replyBudget, slowSubscriberTimeout, stats);
+            return new Sink(p, stats, replyBudget, capacity, onFailure);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The bound {@code port_out}. */
+    public int port() {
+        return publisher.port();
+    }
+
+    /** The reply budget: bytes of replies waiting for subscribers now, and the limit. */
+    public MemoryBudget replyBudget() {
+        return budget;
     }
 
     /** Queues a reply to a data request, waiting while the queue is full. */
     public void put(Envelope reply, long arrivalNanos, ErrorCode error) {
         try {
             queue.put(new Reply(reply, arrivalNanos, error));
+            wake();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stats.droppedReplies.increment();
@@ -48,55 +97,94 @@ public final class Sink implements Runnable {
      * counted as a data request. False (and counted as dropped) when the queue is full.
      */
     public boolean offer(Envelope reply, long arrivalNanos, ErrorCode error) {
-        if (queue.offer(new Reply(reply, arrivalNanos, error))) return true;
+        if (queue.offer(new Reply(reply, arrivalNanos, error))) {
+            wake();
+            return true;
+        }
         stats.droppedReplies.increment();
         return false;
     }
 
-    /** Asks the sink to publish what is queued, then stop. */
+    /** Asks the sink to publish what is queued, write what it can within 2 s, then stop. */
     public void stop() {
         try {
             queue.put(STOP);
+            publisher.wakeup();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
+    /** Closes the port of a sink whose thread never ran (a start-up that failed half-way). */
+    public void closeUnstarted() {
+        publisher.close();
+    }
+
+    private void wake() {
+        // Pairs with run(): the sink sets sleeping, then checks the queue; we add, then check sleeping.
+        if (sleeping) publisher.wakeup();
+    }
+
     @Override
     public void run() {
-        java.util.List<Reply> batch = new java.util.ArrayList<>(256);
+        List<Reply> batch = new ArrayList<>(256);
+        long lastTick = System.nanoTime();
         try {
-            while (true) {
-                batch.add(queue.take());
-                queue.drainTo(batch, 255); // one lock round-trip for whatever piled up meanwhile
-                for (Reply r : batch) {
-                    if (r == STOP) return;
-                    publish(r);
+            boolean stopping = false;
+            while (!stopping) {
+                queue.drainTo(batch, 256);
+                if (batch.isEmpty()) {
+                    sleeping = true;
+                    try {
+                        publisher.select(queue.isEmpty() ? TICK_MILLIS : 0);
+                    } finally {
+                        sleeping = false;
+                    }
+                } else {
+                    for (Reply r : batch) {
+                        if (r == STOP) {
+                            stopping = true;
+                            break;
+                        }
+                        publish(r);
+                    }
+                    batch.clear();
+                    publisher.flush();
+                    publisher.select(0); // new subscribers, subscriptions and writable sockets, while busy
                 }
-                batch.clear();
+                long now = System.nanoTime();
+                if (now - lastTick >= TICK_MILLIS * 1_000_000L) {
+                    lastTick = now;
+                    publisher.evictStalled(now);
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            long deadline = System.nanoTime() + LINGER_NANOS;
+            while (!publisher.idle()) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) break;
+                publisher.select(Math.min(left, TICK_MILLIS));
+            }
+        } catch (Throwable t) {
+            // Without this thread no reply reaches any client: stop rather than stay up mute.
+            logger.error("the sink failed; the server can no longer answer and stops", t);
+            onFailure.accept(t);
+            if (t instanceof Error e) throw e;
+            if (t instanceof RuntimeException e) throw e;
+            throw new UncheckedIOException((IOException) t);
         } finally {
-            pub.close();
+            publisher.close();
             logger.debug("sink stopped");
         }
     }
 
     private void publish(Reply r) {
-        Envelope e = r.envelope;
-        boolean sent;
         try {
-            sent = pub.send(e.identity(), ZMQ.SNDMORE)
-                    && pub.send(e.requestId(), ZMQ.SNDMORE)
-                    && pub.send(e.payload(), ZMQ.SNDMORE)
-                    && pub.send(e.info(), 0);
+            publisher.publish(r.envelope);
         } catch (RuntimeException ex) {
             // One reply that cannot go out must not stop the thread every other reply goes through.
-            logger.error("could not publish a reply to {}", e, ex);
-            sent = false;
+            logger.error("could not publish a reply to {}", r.envelope, ex);
+            stats.droppedReplies.increment();
         }
-        if (!sent) stats.droppedReplies.increment();
         if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
     }
 }

@@ -23,7 +23,16 @@ public final class ServerStats {
     public final LongAdder succeeded = new LongAdder();
     public final LongAdder controlRequests = new LongAdder();
     public final LongAdder malformed = new LongAdder();
+    /** Replies that reached no client: no subscriber, a subscriber that did not read, or a full sink queue. */
     public final LongAdder droppedReplies = new LongAdder();
+    /** Of those: replies no connection subscribed to (the client was gone, or not subscribed yet). */
+    public final LongAdder droppedNoSubscriber = new LongAdder();
+    /** Of those: replies dropped for a subscriber that held too many unread replies, or was disconnected with them. */
+    public final LongAdder droppedSlowSubscriber = new LongAdder();
+    /** Subscribers disconnected for not reading (or not finishing the handshake) in time. */
+    public final LongAdder evictedSubscribers = new LongAdder();
+    /** Connections on port_out now. */
+    public final AtomicInteger subscribers = new AtomicInteger();
     public final LongAdder batches = new LongAdder();
     public final LongAdder batchedItems = new LongAdder();
     public final LatencyRecorder latency = new LatencyRecorder();
@@ -136,6 +145,13 @@ public final class ServerStats {
         for (WorkerStats w : workers) ws.add(w.toMap());
         m.put("workers", ws);
         m.put("active_clients", activeClients.get());
+        Map<String, Object> replies = new LinkedHashMap<>();
+        replies.put("subscribers", subscribers.get());
+        replies.put("dropped", droppedReplies.sum());
+        replies.put("dropped_no_subscriber", droppedNoSubscriber.sum());
+        replies.put("dropped_slow_subscriber", droppedSlowSubscriber.sum());
+        replies.put("evicted_subscribers", evictedSubscribers.sum());
+        m.put("replies", replies);
         Map<String, Object> c = new LinkedHashMap<>();
         custom.forEach((k, s) -> c.put(k, s.toMap()));
         m.put("custom", c);

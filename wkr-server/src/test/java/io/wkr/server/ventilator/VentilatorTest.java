@@ -57,11 +57,11 @@ class VentilatorTest {
     private int portOut;
 
     private void start() {
-        ZMQ.Socket pub = context.createSocket(SocketType.PUB);
-        portOut = pub.bindToRandomPort("tcp://127.0.0.1");
+        sink = Sink.bind("127.0.0.1", 0, stats, 1000, new MemoryBudget("max_reply_bytes", 1 << 20),
+                Duration.ofSeconds(10), t -> { });
+        portOut = sink.port();
         ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
         portIn = frontend.bindToRandomPort("tcp://127.0.0.1");
-        sink = new Sink(pub, stats, 1000);
         sinkThread = new Thread(sink, "wkr-sink");
         sinkThread.start();
         ServerConfig config = ServerConfig.builder().modelDir(dir).build();

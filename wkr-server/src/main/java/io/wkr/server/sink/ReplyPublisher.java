@@ -1,0 +1,405 @@
+package io.wkr.server.sink;
+
+import io.wkr.protocol.Envelope;
+import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.stats.ServerStats;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's {@code port_out}: a ZeroMQ PUB endpoint (ZMTP 3.0, NULL mechanism) that any SUB
+ * socket (JeroMQ, libzmq/pyzmq) connects to and subscribes on, with every byte that waits for a
+ * subscriber counted.
+ *
+ * <p>A reply is written to each subscriber whose subscription is a prefix of its topic (frame 0,
+ * the client's identity), at once when the subscriber's socket takes it. What the socket does not
+ * take waits in memory, charged to the reply budget ({@code -max_reply_bytes}); one subscriber may
+ * hold at most {@link #perSubscriberLimit()} of it (a reply to a subscriber with nothing waiting
+ * may exceed that, not the budget). A reply that does not fit is dropped for that subscriber and
+ * counted, so a client that stops reading loses its own replies, never the server's memory. A
+ * subscriber that holds waiting replies and takes no byte for {@code -slow_subscriber_timeout} is
+ * disconnected and what it held given back; a SUB socket reconnects by itself.
+ *
+ * <p>JeroMQ's own PUB socket keeps up to its high-water mark of messages per subscriber on the
+ * heap, whatever their size, and drops silently: neither could be bounded nor counted. Confined
+ * to the thread that runs the sink.
+ */
+final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(ReplyPublisher.class);
+    /** Replies up to this size are copied into one buffer; larger ones are written from their frames. */
+    private static final int SMALL = 2048;
+    /** More connections than this are refused (each costs a socket and its buffers). */
+    static final int MAX_SUBSCRIBERS = 16_384;
+    private static final int MAX_GATHER = 64;
+
+    private final Selector selector;
+    private final ServerSocketChannel server;
+    private final int port;
+    private final MemoryBudget budget;
+    private final long perSubscriberLimit;
+    private final long slowNanos;
+    private final ServerStats stats;
+    private final Set<Subscriber> subscribers = new HashSet<>();
+    /** Subscription bytes to the subscribers holding it. */
+    private final Map<ByteBuffer, Set<Subscriber>> topics = new HashMap<>();
+    /** How many subscriptions of each length exist: a topic is looked up at those prefix lengths only. */
+    private final int[] lengths = new int[Subscriber.MAX_TOPIC + 1];
+    private final List<Subscriber> touched = new ArrayList<>();
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final Set<Subscriber> matched = new LinkedHashSet<>();
+    private long lastViolationLog;
+    private long lastDropLog;
+
+    /**
+     * Binds {@code port_out}.
+     *
+     * @param host interface to bind, {@code *} for all
+     * @param port port, 0 for an ephemeral one
+     * @param budget the reply budget ({@code -max_reply_bytes})
+     * @param slowTimeout how long a subscriber may hold waiting replies without taking a byte
+     */
+    ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, ServerStats stats) throws IOException {
+        this.budget = budget;
+        this.perSubscriberLimit = Math.max(1, budget.limit() / 8);
+        this.slowNanos = slowTimeout.toNanos();
+        this.stats = stats;
+        this.selector = Selector.open();
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind("*".equals(host) ? new InetSocketAddress(port) : new InetSocketAddress(host, port), 1024);
+            ch.configureBlocking(false);
+            ch.register(selector, SelectionKey.OP_ACCEPT);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            selector.close();
+            throw e;
+        }
+        this.server = ch;
+        this.port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** The most one subscriber's waiting replies may hold: 1/8 of the reply budget. */
+    long perSubscriberLimit() {
+        return perSubscriberLimit;
+    }
+
+    int subscriberCount() {
+        return subscribers.size();
+    }
+
+    /** True when nothing waits for any subscriber. */
+    boolean idle() {
+        for (Subscriber s : subscribers) if (!s.out.isEmpty()) return false;
+        return true;
+    }
+
+    /** Makes a {@link #select} that is waiting return at once; any thread may call it. */
+    void wakeup() {
+        selector.wakeup();
+    }
+
+    /** Waits up to {@code timeoutMillis} (0: not at all) for network events and handles them. */
+    void select(long timeoutMillis) throws IOException {
+        int n = timeoutMillis > 0 ? selector.select(timeoutMillis) : selector.selectNow();
+        if (n == 0) return;
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey k = it.next();
+            it.remove();
+            if (!k.isValid()) continue;
+            if (k.isAcceptable()) {
+                accept();
+                continue;
+            }
+            Subscriber s = (Subscriber) k.attachment();
+            if (k.isReadable()) readFrom(s);
+            if (!s.closed && k.isValid() && k.isWritable()) flush(s);
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel ch;
+        while ((ch = server.accept()) != null) {
+            if (subscribers.size() >= MAX_SUBSCRIBERS) {
+                ch.close();
+                violation("more than " + MAX_SUBSCRIBERS + " connections on port_out; refused one");
+                continue;
+            }
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Subscriber s = new Subscriber(ch, String.valueOf(ch.getRemoteAddress()), System.nanoTime());
+            try {
+                s.key = ch.register(selector, SelectionKey.OP_READ, s);
+            } catch (ClosedChannelException e) {
+                continue;
+            }
+            subscribers.add(s);
+            stats.subscribers.set(subscribers.size());
+            s.out.add(new Subscriber.Outbound(new ByteBuffer[] {ByteBuffer.wrap(Subscriber.HELLO)}, 0));
+            flush(s);
+        }
+    }
+
+    private void readFrom(Subscriber s) {
+        try {
+            if (!s.read(this)) {
+                close(s, null);
+                return;
+            }
+        } catch (Subscriber.ProtocolViolation e) {
+            violation(s.peer + ": " + e.getMessage());
+            close(s, null);
+            return;
+        } catch (IOException e) {
+            close(s, null);
+            return;
+        }
+        if (!s.out.isEmpty()) flush(s); // a PONG
+    }
+
+    @Override
+    public void subscribe(Subscriber s, byte[] topic) {
+        if (topic.length > Subscriber.MAX_TOPIC) return; // no identity is that long: it can never match
+        if (s.subscriptions().size() >= Subscriber.MAX_SUBSCRIPTIONS) {
+            violation(s.peer + ": more than " + Subscriber.MAX_SUBSCRIPTIONS + " subscriptions; ignored one");
+            return;
+        }
+        s.subscriptions().add(topic); // a repeated subscription counts again, as in ZeroMQ
+        topics.computeIfAbsent(ByteBuffer.wrap(topic), t -> new HashSet<>(2)).add(s);
+        lengths[topic.length]++;
+    }
+
+    @Override
+    public void unsubscribe(Subscriber s, byte[] topic) {
+        List<byte[]> subs = s.subscriptions();
+        for (int i = 0; i < subs.size(); i++) {
+            if (Arrays.equals(subs.get(i), topic)) {
+                subs.remove(i);
+                lengths[topic.length]--;
+                if (!containsTopic(subs, topic)) removeTopic(s, topic);
+                return;
+            }
+        }
+    }
+
+    private static boolean containsTopic(List<byte[]> subs, byte[] topic) {
+        for (byte[] t : subs) if (Arrays.equals(t, topic)) return true;
+        return false;
+    }
+
+    private void removeTopic(Subscriber s, byte[] topic) {
+        ByteBuffer key = ByteBuffer.wrap(topic);
+        Set<Subscriber> holders = topics.get(key);
+        if (holders == null) return;
+        holders.remove(s);
+        if (holders.isEmpty()) topics.remove(key);
+    }
+
+    /**
+     * Queues a reply for every subscriber whose subscription matches its topic and writes what their
+     * sockets take at once is left to {@link #flush()}.
+     *
+     * @return the number of subscribers it was queued for; every subscriber it was dropped for, and
+     *     a reply no one subscribes to, is counted in the statistics
+     */
+    int publish(Envelope e) {
+        byte[] topic = e.identity();
+        matched.clear();
+        for (int len = 0; len <= Math.min(topic.length, Subscriber.MAX_TOPIC); len++) {
+            if (lengths[len] == 0) continue;
+            Set<Subscriber> holders = topics.get(ByteBuffer.wrap(topic, 0, len));
+            if (holders != null) matched.addAll(holders);
+        }
+        if (matched.isEmpty()) {
+            stats.droppedReplies.increment();
+            stats.droppedNoSubscriber.increment();
+            return 0;
+        }
+        byte[][] parts = {e.identity(), e.requestId(), e.payload(), e.info()};
+        long size = 0;
+        for (byte[] p : parts) size += p.length + (p.length > 255 ? 9 : 2);
+        byte[] small = size <= SMALL ? contiguous(parts, (int) size) : null;
+        byte[] headers = small == null ? new byte[4 * 9] : null;
+        int queued = 0;
+        for (Subscriber s : matched) {
+            if (s.closed) continue;
+            if ((s.pendingBytes > 0 && s.pendingBytes + size > perSubscriberLimit) || !budget.tryReserve(size)) {
+                dropped(s, size);
+                continue;
+            }
+            ByteBuffer[] bufs = small != null ? new ByteBuffer[] {ByteBuffer.wrap(small)} : Subscriber.frames(parts, headers);
+            if (s.out.isEmpty()) s.lastProgressNanos = System.nanoTime();
+            s.out.add(new Subscriber.Outbound(bufs, size));
+            s.pendingBytes += size;
+            if (!s.touched) {
+                s.touched = true;
+                touched.add(s);
+            }
+            queued++;
+        }
+        return queued;
+    }
+
+    private void dropped(Subscriber s, long size) {
+        stats.droppedReplies.increment();
+        stats.droppedSlowSubscriber.increment();
+        long now = System.nanoTime();
+        if (now - lastDropLog > 5_000_000_000L) {
+            lastDropLog = now;
+            logger.warn("dropped a reply of {} bytes for {}: it holds {} bytes of unread replies (limit {} per "
+                    + "subscriber; all subscribers hold {} of {}); {} replies dropped so far", size, s.peer,
+                    s.pendingBytes, perSubscriberLimit, budget.used(), budget.limit(), stats.droppedSlowSubscriber.sum());
+        }
+    }
+
+    private static byte[] contiguous(byte[][] parts, int size) {
+        byte[] b = new byte[size];
+        int at = 0;
+        for (int i = 0; i < parts.length; i++) {
+            at += Subscriber.header(b, at, parts[i].length, i < parts.length - 1);
+            System.arraycopy(parts[i], 0, b, at, parts[i].length);
+            at += parts[i].length;
+        }
+        return b;
+    }
+
+    /** Writes what the subscribers published to since the last call take now. */
+    void flush() {
+        for (Subscriber s : touched) {
+            s.touched = false;
+            if (!s.closed) flush(s);
+        }
+        touched.clear();
+    }
+
+    private void flush(Subscriber s) {
+        try {
+            while (!s.out.isEmpty()) {
+                int n = 0;
+                for (Subscriber.Outbound o : s.out) {
+                    for (int i = o.next; i < o.buffers.length && n < MAX_GATHER; i++) gather[n++] = o.buffers[i];
+                    if (n == MAX_GATHER) break;
+                }
+                long written = s.channel.write(gather, 0, n);
+                boolean full = gather[n - 1].hasRemaining(); // the socket took less than was offered
+                Arrays.fill(gather, 0, n, null);
+                if (written > 0) s.lastProgressNanos = System.nanoTime();
+                while (!s.out.isEmpty() && s.out.peekFirst().advance()) release(s, s.out.pollFirst());
+                if (full) break; // go on when the socket can take more
+            }
+        } catch (IOException e) {
+            close(s, null);
+            return;
+        }
+        int ops = s.out.isEmpty() ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE;
+        if (s.key.isValid() && s.key.interestOps() != ops) s.key.interestOps(ops);
+    }
+
+    private void release(Subscriber s, Subscriber.Outbound o) {
+        if (o.charge > 0) {
+            budget.release(o.charge);
+            s.pendingBytes -= o.charge;
+        }
+    }
+
+    /** Disconnects subscribers that hold waiting replies and took no byte for the slow-subscriber timeout. */
+    void evictStalled(long now) {
+        List<Subscriber> stalled = null;
+        for (Subscriber s : subscribers) {
+            if (s.state != Subscriber.State.ACTIVE && now - s.connectedNanos > slowNanos) {
+                if (stalled == null) stalled = new ArrayList<>();
+                stalled.add(s); // connected, but never finished the handshake
+            } else if (!s.out.isEmpty() && now - s.lastProgressNanos > slowNanos) {
+                if (stalled == null) stalled = new ArrayList<>();
+                stalled.add(s);
+            }
+        }
+        if (stalled == null) return;
+        for (Subscriber s : stalled) {
+            if (s.state != Subscriber.State.ACTIVE) {
+                violation(s.peer + ": no ZMTP handshake within " + slowNanos / 1_000_000_000L + " s; disconnected");
+                close(s, "handshake timeout");
+                continue;
+            }
+            logger.warn("disconnecting {}: it holds {} bytes of replies it has not read for {} s (-slow_subscriber_timeout);"
+                    + " they are dropped", s.peer, s.pendingBytes, slowNanos / 1_000_000_000L);
+            stats.evictedSubscribers.increment();
+            close(s, "evicted");
+        }
+    }
+
+    private void close(Subscriber s, String why) {
+        if (s.closed) return;
+        s.closed = true;
+        for (Subscriber.Outbound o : s.out) {
+            if (o.charge > 0) {
+                stats.droppedReplies.increment();
+                stats.droppedSlowSubscriber.increment();
+            }
+            release(s, o);
+        }
+        s.out.clear();
+        for (byte[] t : s.subscriptions()) {
+            lengths[t.length]--;
+            removeTopic(s, t);
+        }
+        s.subscriptions().clear();
+        subscribers.remove(s);
+        stats.subscribers.set(subscribers.size());
+        if (s.key != null) s.key.cancel();
+        try {
+            s.channel.close();
+        } catch (IOException e) {
+            logger.debug("closing {}: {}", s.peer, e.toString());
+        }
+        if (why != null) logger.debug("closed {}: {}", s.peer, why);
+    }
+
+    private void violation(String what) {
+        long now = System.nanoTime();
+        if (now - lastViolationLog > 5_000_000_000L) {
+            lastViolationLog = now;
+            logger.warn("port_out: {}", what);
+        }
+    }
+
+    /** Closes every connection (what still waits is dropped and counted) and the listening socket. */
+    @Override
+    public void close() {
+        for (Subscriber s : new ArrayList<>(subscribers)) close(s, "server stopped");
+        try {
+            server.close();
+        } catch (IOException e) {
+            logger.debug("closing port_out: {}", e.toString());
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            logger.debug("closing the sink's selector: {}", e.toString());
+        }
+    }
+}
