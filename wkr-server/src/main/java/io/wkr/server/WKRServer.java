@@ -54,6 +54,7 @@ import org.zeromq.ZMQ;
  */
 public final class WKRServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(WKRServer.class);
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final Supplier<? extends WKRHardWorker<?, ?, ?>> workerFactory;
@@ -131,6 +132,15 @@ public final class WKRServer implements AutoCloseable {
         memory = new MemoryBudget("max_queue_bytes", config.maxQueueBytes());
         context = new ZContext(1);
         context.setLinger(0);
+        // JeroMQ's I/O threads read every request: if one dies (out of memory, a bug) the port is deaf.
+        context.setUncaughtExceptionHandler((t, e) -> {
+            logger.error("ZeroMQ thread {} died", t.getName(), e);
+            fail("ZeroMQ thread " + t.getName() + " died: " + e);
+        });
+        context.setNotificationExceptionHandler((t, e) -> {
+            logger.error("ZeroMQ thread {} failed", t.getName(), e);
+            fail("ZeroMQ thread " + t.getName() + " failed: " + e);
+        });
 
         ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
         frontend.setRcvHWM(1000);
@@ -155,8 +165,9 @@ public final class WKRServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create tmp folder " + tmpDir, e);
         }
         sinkThread = new Thread(sink, "wkr-sink");
+        sinkThread.setUncaughtExceptionHandler(this::stageDied);
         sinkThread.start();
-        workers = new WorkerPool(config, workerFactory, queue, stats, codec);
+        workers = new WorkerPool(config, workerFactory, queue, stats, codec, this::fail);
         logger.info("loading {} x {} (protocol {}, batch_size {}, batch_group_timeout {} ms)", config.numWorker(),
                 workerClassName, config.protocol().wireName(), config.batchSize(), config.batchGroupTimeout().toMillis());
         workers.start(tmpDir);
@@ -166,6 +177,7 @@ public final class WKRServer implements AutoCloseable {
         ventilator = new Ventilator(frontend, config, admission,
                 new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, t -> failed("the ventilator", t)));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
+        ventilatorThread.setUncaughtExceptionHandler(this::stageDied);
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
         if (config.httpPort() != null) {
@@ -301,6 +313,11 @@ public final class WKRServer implements AutoCloseable {
         return s;
     }
 
+    /** Last word of a stage thread (the stage has logged and reported why itself). */
+    private void stageDied(Thread t, Throwable e) {
+        fail(t.getName() + " died: " + e);
+    }
+
     /** A stage is dying: remember why (the launcher exits non-zero) and drain. */
     private void failed(String stage, Throwable cause) {
         fail(stage + " failed: " + cause);
@@ -344,6 +361,11 @@ public final class WKRServer implements AutoCloseable {
         shutdown(config.drainTimeout());
     }
 
+    /** As {@link #close()}, waiting at most {@code drainTimeout} (instead of the configured one) for work. */
+    public void close(Duration drainTimeout) {
+        shutdown(drainTimeout);
+    }
+
     private void shutdown(Duration drainTimeout) {
         synchronized (lifecycle) {
             if (state == State.DRAINING || state == State.STOPPED) {
@@ -372,8 +394,9 @@ public final class WKRServer implements AutoCloseable {
         } else if (sink != null) {
             sink.closeUnstarted();
         }
-        if (http != null) http.close();
-        if (context != null) context.close();
+        if (http != null) closeWithin("http", http::close, CLOSE_LIMIT);
+        // Never wait forever on ZeroMQ: a context whose I/O thread died can hang in destroy.
+        if (context != null) closeWithin("zeromq", context::close, CLOSE_LIMIT);
         if (token != null) token.delete();
         finish();
         logger.info("stopped");
@@ -390,6 +413,25 @@ public final class WKRServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Runs {@code close} on its own thread and waits at most {@code limit} for it. */
+    private static void closeWithin(String what, Runnable close, Duration limit) {
+        Thread t = new Thread(() -> {
+            try {
+                close.run();
+            } catch (RuntimeException e) {
+                logger.warn("closing {} failed", what, e);
+            }
+        }, "wkr-close-" + what);
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(limit.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) logger.warn("closing {} did not finish within {} s; going on without it", what, limit.toSeconds());
     }
 
     private static void join(Thread t) {

@@ -5,14 +5,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A number of bytes shared by the threads that hold request or reply data: they reserve before
  * they keep data and release when they let go of it. {@link #tryReserve} refuses past the limit
- * (the caller answers {@code OVERLOADED} or drops); {@link #reserve} never refuses, for data that
- * is already held and must be accounted for. Thread-safe and lock-free.
+ * (the caller answers {@code OVERLOADED} or drops); {@link #reserveWithin} waits for room
+ * (backpressure); {@link #reserve} never refuses, for data that is already held and must be
+ * accounted for. Thread-safe; lock-free unless someone waits.
  */
 public final class MemoryBudget {
     private final String name;
     private final long limit;
     private final AtomicLong used = new AtomicLong();
     private final AtomicLong peak = new AtomicLong();
+    private final Object lock = new Object();
+    /** Threads waiting in {@link #reserveWithin}; read without the lock by {@link #release}. */
+    private volatile int waiters;
 
     /**
      * @param name what the budget is for, as options and messages call it ({@code max_queue_bytes})
@@ -38,6 +42,49 @@ public final class MemoryBudget {
         }
     }
 
+    /**
+     * Reserves {@code bytes}, waiting up to {@code timeoutNanos} for room. An amount larger than
+     * the whole limit is granted when nothing else is reserved, so it waits for the budget to empty
+     * instead of forever.
+     *
+     * @return false, holding nothing, when no room came in time
+     */
+    public boolean reserveWithin(long bytes, long timeoutNanos) throws InterruptedException {
+        if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
+        if (tryReserveOrAlone(bytes)) return true;
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (lock) {
+            waiters++;
+            try {
+                while (!tryReserveOrAlone(bytes)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return false;
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+                }
+                return true;
+            } finally {
+                waiters--;
+            }
+        }
+    }
+
+    private boolean tryReserveOrAlone(long bytes) {
+        while (true) {
+            long u = used.get();
+            long next = u + bytes;
+            if ((next > limit && u != 0) || next < 0) return false;
+            if (used.compareAndSet(u, next)) {
+                notePeak(next);
+                return true;
+            }
+        }
+    }
+
+    /** True while a thread waits in {@link #reserveWithin}: the holders should let go of what they can. */
+    public boolean hasWaiters() {
+        return waiters > 0;
+    }
+
     /** Reserves {@code bytes} whatever the limit: for data that is already held. */
     public void reserve(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
@@ -49,6 +96,11 @@ public final class MemoryBudget {
         if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
         long u = used.addAndGet(-bytes);
         if (u < 0) throw new IllegalStateException(name + " released more than was reserved: " + u);
+        if (waiters > 0) {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }
     }
 
     private void notePeak(long v) {

@@ -48,6 +48,9 @@ public final class ServingStart implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    /** How long a server whose model called {@code System.exit} drains before the process ends. */
+    private static final Duration USER_EXIT_DRAIN = Duration.ofSeconds(5);
+
     private final CountDownLatch mainDone = new CountDownLatch(1);
     private volatile boolean started;
     private Optional<Path> logFile = Optional.empty();
@@ -87,6 +90,7 @@ public final class ServingStart implements Callable<Integer> {
         logger.info("config: {}", config);
         for (String w : options.legacy().givenAndIgnored()) logger.warn("{}", w);
         Thread.currentThread().setContextClassLoader(worker.loader());
+        exitOnOutOfMemory();
         return serve(config, worker);
     }
 
@@ -120,7 +124,7 @@ public final class ServingStart implements Callable<Integer> {
         logger.info("wkr-serving-start ready: port_in {} port_out {} (worker {}, num_worker {}, protocol {}, pid {})",
                 server.portIn(), server.portOut(), workerClass, config.numWorker(), config.protocol().wireName(),
                 ProcessHandle.current().pid());
-        server.awaitTermination();
+        awaitStop(server);
         Optional<String> failure = server.failure();
         if (failure.isPresent()) {
             logger.error("wkr-serving-start stopped because {}; drained and closed port_in {} port_out {}",
@@ -135,22 +139,91 @@ public final class ServingStart implements Callable<Integer> {
     }
 
     /**
+     * Waits for the server to stop. A stop the server started by itself (a failed stage, no worker
+     * left) drains like any other; if that drain does not end within {@link #stopLimit}, the process
+     * ends anyway, with status 1: no server stays up half-stopped.
+     */
+    private void awaitStop(WKRServer server) throws InterruptedException {
+        long failedAt = 0;
+        while (!server.awaitTermination(Duration.ofMillis(500))) {
+            if (server.failure().isEmpty()) continue;
+            long now = System.nanoTime();
+            if (failedAt == 0) failedAt = now;
+            if (now - failedAt > stopLimit(server).toNanos()) {
+                logger.error("wkr-serving-start: the server failed ({}) and did not stop within {} s; exiting",
+                        server.failure().get(), stopLimit(server).toSeconds());
+                Runtime.getRuntime().halt(Cli.FAILED);
+            }
+        }
+    }
+
+    /** How long a stop may take before the process ends without it: the drain plus 20 s to close. */
+    private static Duration stopLimit(WKRServer server) {
+        return server.config().drainTimeout().plusSeconds(20);
+    }
+
+    /**
+     * Ends the process (status 3, as {@code -XX:+ExitOnOutOfMemoryError} does) when any thread dies
+     * of an {@link OutOfMemoryError}: after one, no thread of the server can be trusted to make
+     * progress, and a half-dead server that still answers {@code /health} is worse than a restart.
+     * The launchers pass that JVM option too; this covers a plain {@code java -cp ...} start.
+     */
+    private static void exitOnOutOfMemory() {
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                System.err.println("wkr-serving-start: thread " + t.getName() + " ran out of memory (" + e.getMessage()
+                        + "); exiting with status 3");
+                Runtime.getRuntime().halt(3);
+            }
+            if (previous != null) previous.uncaughtException(t, e);
+            else e.printStackTrace();
+        });
+    }
+
+    /**
      * SIGTERM or Ctrl-C: drain, let {@link #serve} log that it stopped, then end with status 0
-     * (the JVM would otherwise report 143) so supervisors see a clean stop.
+     * (the JVM would otherwise report 143) so supervisors see a clean stop. The JVM also runs this
+     * hook when code calls {@code System.exit} (a model, say): that is no clean stop, so the server
+     * drains briefly and the process ends with status 1, saying who called it. Either way the hook
+     * ends the process within {@link #stopLimit}.
      */
     private void onSignal(WKRServer server) {
+        Optional<String> exitCaller = ExitCaller.find();
+        if (exitCaller.isPresent()) {
+            logger.error("wkr-serving-start: System.exit was called by {}; the server stops with exit status 1",
+                    exitCaller.get());
+            if (started) stopWithin(server, USER_EXIT_DRAIN);
+            Runtime.getRuntime().halt(Cli.FAILED);
+        }
         if (!started) {
             logger.warn("signal during start-up: exiting without drain");
             return;
         }
         logger.info("wkr-serving-start: signal received, draining (up to {} s)",
                 server.config().drainTimeout().toSeconds());
-        server.close();
+        if (!stopWithin(server, server.config().drainTimeout())) {
+            logger.error("wkr-serving-start: the drain did not end within {} s; exiting", stopLimit(server).toSeconds());
+            Runtime.getRuntime().halt(Cli.FAILED);
+        }
         try {
             mainDone.await(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Runtime.getRuntime().halt(Cli.OK);
+        Runtime.getRuntime().halt(server.failure().isPresent() ? Cli.FAILED : Cli.OK);
+    }
+
+    /** Closes the server with this drain on another thread; false when it has not stopped 20 s after the drain. */
+    private static boolean stopWithin(WKRServer server, Duration drain) {
+        Thread closer = new Thread(() -> server.close(drain), "wkr-signal-stop");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            return server.awaitTermination(drain.plusSeconds(20));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

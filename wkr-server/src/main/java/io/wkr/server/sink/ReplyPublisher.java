@@ -31,17 +31,18 @@ import org.slf4j.LoggerFactory;
  * subscriber counted.
  *
  * <p>A reply is written to each subscriber whose subscription is a prefix of its topic (frame 0,
- * the client's identity), at once when the subscriber's socket takes it. What the socket does not
- * take waits in memory, charged to the reply budget ({@code -max_reply_bytes}); one subscriber may
- * hold at most {@link #perSubscriberLimit()} of it (a reply to a subscriber with nothing waiting
- * may exceed that, not the budget). A reply that does not fit is dropped for that subscriber and
- * counted, so a client that stops reading loses its own replies, never the server's memory. A
- * subscriber that holds waiting replies and takes no byte for {@code -slow_subscriber_timeout} is
- * disconnected and what it held given back; a SUB socket reconnects by itself.
+ * the client's identity), at once as far as the subscriber's socket takes it; the rest waits in
+ * memory. Every reply holds its bytes of the reply budget ({@code -max_reply_bytes}, reserved by
+ * {@link Sink#put}) until the last subscriber it waits for has taken it. A subscriber whose socket
+ * has taken nothing for {@link #STALL_NANOS} while replies wait for it is stalled: further replies
+ * to it are dropped and counted, so a client that stops reading loses its own replies, never the
+ * server's memory. A stalled subscriber is disconnected (what it held given back) once it has been
+ * stalled for {@code -slow_subscriber_timeout}, or at once when someone waits for room in the
+ * budget; a SUB socket reconnects by itself.
  *
  * <p>JeroMQ's own PUB socket keeps up to its high-water mark of messages per subscriber on the
- * heap, whatever their size, and drops silently: neither could be bounded nor counted. Confined
- * to the thread that runs the sink.
+ * heap, whatever their size, and drops silently: neither could be bounded in bytes nor counted.
+ * Confined to the thread that runs the sink.
  */
 final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ReplyPublisher.class);
@@ -54,8 +55,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private final Selector selector;
     private final ServerSocketChannel server;
     private final int port;
+    /** A subscriber with waiting replies whose socket took nothing for this long is stalled. */
+    static final long STALL_NANOS = 1_000_000_000L;
+
     private final MemoryBudget budget;
-    private final long perSubscriberLimit;
     private final long slowNanos;
     private final ServerStats stats;
     private final Set<Subscriber> subscribers = new HashSet<>();
@@ -79,7 +82,6 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      */
     ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, ServerStats stats) throws IOException {
         this.budget = budget;
-        this.perSubscriberLimit = Math.max(1, budget.limit() / 8);
         this.slowNanos = slowTimeout.toNanos();
         this.stats = stats;
         this.selector = Selector.open();
@@ -100,11 +102,6 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     int port() {
         return port;
-    }
-
-    /** The most one subscriber's waiting replies may hold: 1/8 of the reply budget. */
-    long perSubscriberLimit() {
-        return perSubscriberLimit;
     }
 
     int subscriberCount() {
@@ -159,7 +156,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             }
             subscribers.add(s);
             stats.subscribers.set(subscribers.size());
-            s.out.add(new Subscriber.Outbound(new ByteBuffer[] {ByteBuffer.wrap(Subscriber.HELLO)}, 0));
+            s.out.add(new Subscriber.Outbound(new ByteBuffer[] {ByteBuffer.wrap(Subscriber.HELLO)}, 0, null));
             flush(s);
         }
     }
@@ -220,13 +217,15 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     }
 
     /**
-     * Queues a reply for every subscriber whose subscription matches its topic and writes what their
-     * sockets take at once is left to {@link #flush()}.
+     * Queues a reply for every subscriber whose subscription matches its topic; {@link #flush()}
+     * writes what their sockets take.
      *
-     * @return the number of subscribers it was queued for; every subscriber it was dropped for, and
-     *     a reply no one subscribes to, is counted in the statistics
+     * @param charge what the reply holds of the reply budget; given back when the last subscriber
+     *     it is queued for has taken it or is gone (at once when it is queued for none)
+     * @return the number of subscribers it was queued for; every stalled subscriber it was dropped
+     *     for, and a reply no one subscribes to, is counted in the statistics
      */
-    int publish(Envelope e) {
+    int publish(Envelope e, long charge) {
         byte[] topic = e.identity();
         matched.clear();
         for (int len = 0; len <= Math.min(topic.length, Subscriber.MAX_TOPIC); len++) {
@@ -237,31 +236,46 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (matched.isEmpty()) {
             stats.droppedReplies.increment();
             stats.droppedNoSubscriber.increment();
+            budget.release(charge);
             return 0;
         }
         byte[][] parts = {e.identity(), e.requestId(), e.payload(), e.info()};
-        long size = 0;
-        for (byte[] p : parts) size += p.length + (p.length > 255 ? 9 : 2);
+        long size = wireSize(e);
         byte[] small = size <= SMALL ? contiguous(parts, (int) size) : null;
         byte[] headers = small == null ? new byte[4 * 9] : null;
-        int queued = 0;
+        Subscriber.Held held = new Subscriber.Held(charge);
+        long now = System.nanoTime();
         for (Subscriber s : matched) {
             if (s.closed) continue;
-            if ((s.pendingBytes > 0 && s.pendingBytes + size > perSubscriberLimit) || !budget.tryReserve(size)) {
+            if (stalled(s, now)) {
                 dropped(s, size);
                 continue;
             }
             ByteBuffer[] bufs = small != null ? new ByteBuffer[] {ByteBuffer.wrap(small)} : Subscriber.frames(parts, headers);
-            if (s.out.isEmpty()) s.lastProgressNanos = System.nanoTime();
-            s.out.add(new Subscriber.Outbound(bufs, size));
+            if (s.out.isEmpty()) s.lastProgressNanos = now;
+            s.out.add(new Subscriber.Outbound(bufs, size, held));
+            held.holders++;
             s.pendingBytes += size;
             if (!s.touched) {
                 s.touched = true;
                 touched.add(s);
             }
-            queued++;
         }
-        return queued;
+        if (held.holders == 0) budget.release(charge);
+        return held.holders;
+    }
+
+    /** Bytes of a reply on the wire: its 4 frames and their headers. */
+    static long wireSize(Envelope e) {
+        return frameSize(e.identity()) + frameSize(e.requestId()) + frameSize(e.payload()) + frameSize(e.info());
+    }
+
+    private static long frameSize(byte[] f) {
+        return f.length + (f.length > 255 ? 9L : 2L);
+    }
+
+    private static boolean stalled(Subscriber s, long now) {
+        return s.pendingBytes > 0 && now - s.lastProgressNanos > STALL_NANOS;
     }
 
     private void dropped(Subscriber s, long size) {
@@ -270,9 +284,9 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         long now = System.nanoTime();
         if (now - lastDropLog > 5_000_000_000L) {
             lastDropLog = now;
-            logger.warn("dropped a reply of {} bytes for {}: it holds {} bytes of unread replies (limit {} per "
-                    + "subscriber; all subscribers hold {} of {}); {} replies dropped so far", size, s.peer,
-                    s.pendingBytes, perSubscriberLimit, budget.used(), budget.limit(), stats.droppedSlowSubscriber.sum());
+            logger.warn("dropped a reply of {} bytes for {}: it has not read for {} ms and {} bytes of replies wait for it;"
+                    + " {} replies dropped for subscribers that do not read so far", size, s.peer,
+                    (now - s.lastProgressNanos) / 1_000_000, s.pendingBytes, stats.droppedSlowSubscriber.sum());
         }
     }
 
@@ -319,21 +333,25 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (s.key.isValid() && s.key.interestOps() != ops) s.key.interestOps(ops);
     }
 
+    /** {@code o} was written, or dropped with {@code s}: {@code s} no longer holds it. */
     private void release(Subscriber s, Subscriber.Outbound o) {
-        if (o.charge > 0) {
-            budget.release(o.charge);
-            s.pendingBytes -= o.charge;
-        }
+        if (o.held == null) return;
+        s.pendingBytes -= o.size;
+        if (--o.held.holders == 0) budget.release(o.held.bytes);
     }
 
-    /** Disconnects subscribers that hold waiting replies and took no byte for the slow-subscriber timeout. */
-    void evictStalled(long now) {
+    /**
+     * Disconnects subscribers that have been stalled for the slow-subscriber timeout, or for {@link
+     * #STALL_NANOS} when {@code pressed} (someone waits for room in the reply budget), and those
+     * that never finished the handshake within the timeout.
+     */
+    void evictStalled(long now, boolean pressed) {
         List<Subscriber> stalled = null;
         for (Subscriber s : subscribers) {
-            if (s.state != Subscriber.State.ACTIVE && now - s.connectedNanos > slowNanos) {
-                if (stalled == null) stalled = new ArrayList<>();
-                stalled.add(s); // connected, but never finished the handshake
-            } else if (!s.out.isEmpty() && now - s.lastProgressNanos > slowNanos) {
+            boolean evict = s.state != Subscriber.State.ACTIVE
+                    ? now - s.connectedNanos > slowNanos
+                    : stalled(s, now) && (pressed || now - s.lastProgressNanos > slowNanos);
+            if (evict) {
                 if (stalled == null) stalled = new ArrayList<>();
                 stalled.add(s);
             }
@@ -345,8 +363,9 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
                 close(s, "handshake timeout");
                 continue;
             }
-            logger.warn("disconnecting {}: it holds {} bytes of replies it has not read for {} s (-slow_subscriber_timeout);"
-                    + " they are dropped", s.peer, s.pendingBytes, slowNanos / 1_000_000_000L);
+            logger.warn("disconnecting {}: {} bytes of replies have waited for it for {} ms without it reading{}; they are"
+                    + " dropped", s.peer, s.pendingBytes, (now - s.lastProgressNanos) / 1_000_000,
+                    pressed ? " while the reply budget is full" : "");
             stats.evictedSubscribers.increment();
             close(s, "evicted");
         }
@@ -356,7 +375,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (s.closed) return;
         s.closed = true;
         for (Subscriber.Outbound o : s.out) {
-            if (o.charge > 0) {
+            if (o.held != null) {
                 stats.droppedReplies.increment();
                 stats.droppedSlowSubscriber.increment();
             }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,32 +19,38 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes replies on {@code port_out}, topic = the client's identity (frame 0). The port and
  * every connection on it are confined to the sink thread; every other thread hands replies over
- * through a bounded queue. Workers {@link #put} (they wait if the sink is behind, so no accepted
- * request's reply is lost before it is published); the ventilator {@link #offer}s its rejections
- * and counts what does not fit. What a subscriber does not read waits within the reply budget
- * ({@code -max_reply_bytes}, see {@link ReplyPublisher}), never beyond it.
+ * through a bounded queue. Every reply holds its bytes of the reply budget ({@code
+ * -max_reply_bytes}) from the moment it is handed over until every subscriber it is for has taken
+ * it (or is gone). Workers {@link #put}: they wait while the budget or the queue is full, the way
+ * TCP makes a fast sender wait for a slow reader, so a reply to a client that reads is never
+ * dropped; the sink meanwhile drops replies for, and then disconnects, subscribers that do not read
+ * (see {@link ReplyPublisher}). The ventilator {@link #offer}s its small replies without waiting and
+ * counts what does not fit.
  */
 public final class Sink implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Sink.class);
-    private static final Reply STOP = new Reply(null, 0, null);
+    private static final Reply STOP = new Reply(null, 0, null, 0);
     private static final long TICK_MILLIS = 100;
     /** How long a stopping sink keeps writing what waits for subscribers. */
     private static final long LINGER_NANOS = 2_000_000_000L;
 
     /** A reply and what the statistics need to know about it. */
-    private record Reply(Envelope envelope, long arrivalNanos, ErrorCode error) {}
+    private record Reply(Envelope envelope, long arrivalNanos, ErrorCode error, long charge) {}
 
     private final ReplyPublisher publisher;
     private final ServerStats stats;
     private final MemoryBudget budget;
     private final BlockingQueue<Reply> queue;
     private final Consumer<Throwable> onFailure;
+    /** The longest a worker waits for room in the reply budget before its reply is dropped. */
+    private final long maxWaitNanos;
     /** The sink thread is (about to be) waiting in select: a new reply must wake it. */
     private volatile boolean sleeping;
 
     private Sink(ReplyPublisher publisher, ServerStats stats, MemoryBudget budget, int capacity,
-            Consumer<Throwable> onFailure) {
+            Duration slowSubscriberTimeout, Consumer<Throwable> onFailure) {
         this.publisher = publisher;
+        this.maxWaitNanos = slowSubscriberTimeout.plusSeconds(5).toNanos();
         this.stats = stats;
         this.budget = budget;
         this.queue = new LinkedBlockingQueue<>(capacity);
@@ -65,7 +72,7 @@ public final class Sink implements Runnable {
             Duration slowSubscriberTimeout, Consumer<Throwable> onFailure) {
         try {
             ReplyPublisher p = new ReplyPublisher(host, port, replyBudget, slowSubscriberTimeout, stats);
-            return new Sink(p, stats, replyBudget, capacity, onFailure);
+            return new Sink(p, stats, replyBudget, capacity, slowSubscriberTimeout, onFailure);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -81,27 +88,46 @@ public final class Sink implements Runnable {
         return budget;
     }
 
-    /** Queues a reply to a data request, waiting while the queue is full. */
+    /**
+     * Queues a reply to a data request, waiting while the reply budget or the queue is full. Only
+     * if no room comes within the slow-subscriber timeout (and 5 s) is the reply dropped (counted).
+     */
     public void put(Envelope reply, long arrivalNanos, ErrorCode error) {
+        long size = ReplyPublisher.wireSize(reply);
+        boolean reserved = false;
         try {
-            queue.put(new Reply(reply, arrivalNanos, error));
-            wake();
+            long deadline = System.nanoTime() + maxWaitNanos;
+            reserved = budget.reserveWithin(size, maxWaitNanos);
+            if (reserved && queue.offer(new Reply(reply, arrivalNanos, error, size),
+                    Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                wake();
+                return;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stats.droppedReplies.increment();
         }
+        if (reserved) budget.release(size);
+        logger.warn("dropped a reply of {} bytes: no room in the sink within {} s", size, maxWaitNanos / 1_000_000_000L);
+        stats.droppedReplies.increment();
+        if (arrivalNanos >= 0) stats.completed(arrivalNanos, error);
     }
 
     /**
      * Queues a reply without waiting; {@code arrivalNanos < 0} marks a control reply that is not
-     * counted as a data request. False (and counted as dropped) when the queue is full.
+     * counted as a data request. False (and counted as dropped) when the queue or the reply budget
+     * is full.
      */
     public boolean offer(Envelope reply, long arrivalNanos, ErrorCode error) {
-        if (queue.offer(new Reply(reply, arrivalNanos, error))) {
-            wake();
-            return true;
+        long size = ReplyPublisher.wireSize(reply);
+        if (budget.tryReserve(size)) {
+            if (queue.offer(new Reply(reply, arrivalNanos, error, size))) {
+                wake();
+                return true;
+            }
+            budget.release(size);
         }
         stats.droppedReplies.increment();
+        if (arrivalNanos >= 0) stats.completed(arrivalNanos, error);
         return false;
     }
 
@@ -155,7 +181,7 @@ public final class Sink implements Runnable {
                 long now = System.nanoTime();
                 if (now - lastTick >= TICK_MILLIS * 1_000_000L) {
                     lastTick = now;
-                    publisher.evictStalled(now);
+                    publisher.evictStalled(now, budget.hasWaiters());
                 }
             }
             long deadline = System.nanoTime() + LINGER_NANOS;
@@ -179,7 +205,7 @@ public final class Sink implements Runnable {
 
     private void publish(Reply r) {
         try {
-            publisher.publish(r.envelope);
+            publisher.publish(r.envelope, r.charge);
         } catch (RuntimeException ex) {
             // One reply that cannot go out must not stop the thread every other reply goes through.
             logger.error("could not publish a reply to {}", r.envelope, ex);

@@ -53,7 +53,7 @@ final class Subscriber {
     State state = State.GREETING;
     /** Replies (and our handshake) waiting to be written, oldest first. */
     final ArrayDeque<Outbound> out = new ArrayDeque<>();
-    /** Bytes of {@link #out} charged to the reply budget. */
+    /** Bytes of replies in {@link #out}. */
     long pendingBytes;
     /** When a byte last left for this peer, or its queue was last empty. */
     long lastProgressNanos;
@@ -202,7 +202,7 @@ final class Subscriber {
         frame[2] = 4;
         System.arraycopy("PONG".getBytes(StandardCharsets.US_ASCII), 0, frame, 3, 4);
         System.arraycopy(context, 0, frame, 7, context.length);
-        out.add(new Outbound(new ByteBuffer[] {ByteBuffer.wrap(frame)}, 0));
+        out.add(new Outbound(new ByteBuffer[] {ByteBuffer.wrap(frame)}, 0, null));
     }
 
     /** The value of a ZMTP metadata property in a READY command, or null. */
@@ -268,15 +268,27 @@ final class Subscriber {
         return 9;
     }
 
-    /** Bytes waiting to be written for one message, and what it holds of the reply budget. */
+    /** One reply's hold on the reply budget, shared by every subscriber it waits for. */
+    static final class Held {
+        final long bytes;
+        int holders;
+
+        Held(long bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** Bytes waiting to be written for one message, and the reply budget it holds (null: our own handshake). */
     static final class Outbound {
         final ByteBuffer[] buffers;
-        final long charge;
+        final long size;
+        final Held held;
         int next;
 
-        Outbound(ByteBuffer[] buffers, long charge) {
+        Outbound(ByteBuffer[] buffers, long size, Held held) {
             this.buffers = buffers;
-            this.charge = charge;
+            this.size = size;
+            this.held = held;
         }
 
         /** Skips the buffers written in full; true when nothing of this message is left. */

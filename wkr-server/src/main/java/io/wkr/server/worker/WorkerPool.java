@@ -13,7 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.wkr.server.stats.WorkerState;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,15 +40,23 @@ public final class WorkerPool {
     private final List<WorkerSlot> slots = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
-    private final java.util.concurrent.atomic.AtomicInteger alive = new java.util.concurrent.atomic.AtomicInteger();
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final AtomicInteger alive = new AtomicInteger();
+    private final Consumer<String> onFatal;
 
+    /**
+     * @param onFatal told why the pool can no longer serve (every worker gave up reloading its
+     *     model, a worker ran out of memory, a worker thread died); stops the server with a
+     *     failure; must not block
+     */
     public WorkerPool(ServerConfig config, Supplier<? extends WKRHardWorker<?, ?, ?>> factory, JobQueue queue,
-            ServerStats stats, PayloadCodec codec) {
+            ServerStats stats, PayloadCodec codec, Consumer<String> onFatal) {
         this.config = config;
         this.factory = factory;
         this.queue = queue;
         this.stats = stats;
         this.codec = codec;
+        this.onFatal = onFatal;
     }
 
     /**
@@ -60,6 +72,11 @@ public final class WorkerPool {
             WorkerSlot slot = new WorkerSlot(this, ctx, stats.workers().get(i));
             Thread t = new Thread(slot, "wkr-worker-" + id);
             t.setDaemon(true);
+            // WorkerSlot answers every failure of a model itself; anything that escapes is a bug in wkr.
+            t.setUncaughtExceptionHandler((thread, e) -> {
+                logger.error("{} died", thread.getName(), e);
+                onFatal.accept(thread.getName() + " died: " + e);
+            });
             slots.add(slot);
             threads.add(t);
             logger.info("worker {} -> {}", id, WorkerSlot.deviceName(devices.get(i)));
@@ -103,13 +120,18 @@ public final class WorkerPool {
         return stopping;
     }
 
-    /** True when every worker has its model loaded and none has failed. */
+    /**
+     * True when every worker has loaded its model once and at least one can run a batch now (idle
+     * or busy): false while all of them reload, or after every one gave up.
+     */
     public boolean ready() {
+        boolean serving = false;
         for (WorkerSlot s : slots) {
             if (!s.loaded().isDone() || s.loaded().isCompletedExceptionally()) return false;
-            if (s.stats().state() == io.wkr.server.stats.WorkerState.FAILED) return false;
+            WorkerState state = s.stats().state();
+            if (state == WorkerState.IDLE || state == WorkerState.BUSY) serving = true;
         }
-        return !slots.isEmpty();
+        return serving;
     }
 
     void succeed(Job job, Object output) {
@@ -129,6 +151,7 @@ public final class WorkerPool {
      */
     public boolean drain(Duration timeout) {
         stopping = true;
+        stopSignal.countDown();
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean clean = true;
         for (Thread t : threads) {
@@ -167,11 +190,32 @@ public final class WorkerPool {
         alive.decrementAndGet();
     }
 
-    /** A worker could not reload its model after a fatal error; with none left, fail the queue. */
-    void slotLost(int workerId) {
+    /**
+     * A worker gave up reloading its model; with none left, every queued request is failed and the
+     * server is told to stop (a supervisor restarts it; staying up would answer every request with
+     * {@code WORKER_FAILED} forever).
+     */
+    void slotLost(int workerId, Throwable cause) {
         if (alive.decrementAndGet() > 0) return;
-        logger.error("worker {} was the last one alive: failing every queued request", workerId);
+        logger.error("worker {} was the last one alive: failing every queued request and stopping", workerId);
         for (Job job : queue.drainAll()) fail(job, ErrorCode.WORKER_FAILED, "no worker is alive to run this request");
+        onFatal.accept("every worker failed to reload its model (last: " + cause + ")");
+    }
+
+    /** Something no worker can recover from (running out of memory): the server stops with a failure. */
+    void fatal(String why, Throwable cause) {
+        logger.error("{}; the server stops", why, cause);
+        onFatal.accept(why + ": " + cause);
+    }
+
+    /** Waits {@code millis} unless the pool starts stopping meanwhile; false when it did. */
+    boolean pauseUnlessStopping(long millis) {
+        try {
+            return !stopSignal.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Completes when the given worker has loaded (for tests and readiness). */

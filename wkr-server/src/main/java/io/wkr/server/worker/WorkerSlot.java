@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class WorkerSlot implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(WorkerSlot.class);
     private static final Duration POLL = Duration.ofMillis(50);
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     private final WorkerPool pool;
     private final WorkerContext context;
@@ -55,37 +56,70 @@ final class WorkerSlot implements Runnable {
 
     @Override
     public void run() {
-        boolean restart = true;
-        while (restart) {
-            WKRHardWorker<Object, Object, Object> worker = pool.newWorker();
-            Object model;
-            try {
-                worker.attach(context);
-                Object env = worker.getEnv(context.deviceId(), context.tmpDir());
-                model = worker.getModel(env, context.config().modelDir(), context.config().modelName(), context.tmpDir());
-            } catch (Throwable t) {
-                stats.failed(t.toString());
-                stats.state(WorkerState.FAILED);
-                logger.error("worker {} could not load its model", context.workerId(), t);
-                if (!loaded.completeExceptionally(t)) pool.slotLost(context.workerId());
-                return;
+        int failedLoads = 0;
+        boolean up = false;
+        try {
+            while (true) {
+                WKRHardWorker<Object, Object, Object> worker;
+                Object model;
+                try {
+                    worker = pool.newWorker();
+                    worker.attach(context);
+                    Object env = worker.getEnv(context.deviceId(), context.tmpDir());
+                    model = worker.getModel(env, context.config().modelDir(), context.config().modelName(), context.tmpDir());
+                } catch (Throwable t) {
+                    if (t instanceof OutOfMemoryError) pool.fatal("worker " + context.workerId() + " ran out of memory loading its model", t);
+                    stats.failed(t.toString());
+                    if (!loaded.isDone()) {
+                        // start-up: the server fails to start and says why
+                        stats.state(WorkerState.FAILED);
+                        logger.error("worker {} could not load its model", context.workerId(), t);
+                        loaded.completeExceptionally(t);
+                        return;
+                    }
+                    failedLoads++;
+                    int retries = context.config().workerReloadRetries();
+                    if (failedLoads > retries || pool.stopping()) {
+                        stats.state(WorkerState.FAILED);
+                        logger.error("worker {} gave up: its model failed to load again {} times (-worker_reload_retries {})",
+                                context.workerId(), failedLoads, retries, t);
+                        up = false;
+                        pool.slotLost(context.workerId(), t);
+                        return;
+                    }
+                    long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(failedLoads - 1, 16));
+                    logger.warn("worker {} could not load its model again ({} of {} retries): {}; next try in {} ms",
+                            context.workerId(), failedLoads, retries, t.toString(), backoff);
+                    stats.state(WorkerState.RESTARTING);
+                    if (!pool.pauseUnlessStopping(backoff)) return;
+                    continue;
+                }
+                failedLoads = 0;
+                stats.state(WorkerState.IDLE);
+                if (loaded.complete(null)) {
+                    pool.slotUp();
+                    up = true;
+                }
+                logger.info("worker {} ready on {}", context.workerId(), deviceName(context.deviceId()));
+                try {
+                    serve(worker, model);
+                    return;
+                } catch (FatalModelError e) {
+                    if (e.getCause() instanceof OutOfMemoryError oom) {
+                        pool.fatal("worker " + context.workerId() + " ran out of memory", oom);
+                        return;
+                    }
+                    logger.error("worker {} hit a fatal error and is being replaced", context.workerId(), e.getCause());
+                    stats.state(WorkerState.RESTARTING);
+                    stats.restarted();
+                } finally {
+                    closeQuietly(worker, model);
+                }
             }
-            stats.state(WorkerState.IDLE);
-            if (loaded.complete(null)) pool.slotUp();
-            logger.info("worker {} ready on {}", context.workerId(), deviceName(context.deviceId()));
-            try {
-                serve(worker, model);
-                restart = false;
-            } catch (FatalModelError e) {
-                logger.error("worker {} hit a fatal error and is being replaced", context.workerId(), e.getCause());
-                stats.state(WorkerState.RESTARTING);
-                stats.restarted();
-            } finally {
-                closeQuietly(worker, model);
-            }
+        } finally {
+            if (stats.state() != WorkerState.FAILED) stats.state(WorkerState.STOPPED);
+            if (up) pool.slotDown();
         }
-        stats.state(WorkerState.STOPPED);
-        pool.slotDown();
     }
 
     static String deviceName(int deviceId) {
@@ -144,7 +178,7 @@ final class WorkerSlot implements Runnable {
                 live.add(job);
             } catch (WKRException e) {
                 pool.fail(job, e.code(), e.getMessage()); // BAD_REQUEST, or OVERLOADED from the memory budget
-            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            } catch (RuntimeException | StackOverflowError e) {
                 // A hostile or broken payload (a huge claimed length, absurd nesting) fails alone.
                 pool.fail(job, ErrorCode.BAD_REQUEST, "cannot decode the payload: " + e.getClass().getSimpleName());
             }

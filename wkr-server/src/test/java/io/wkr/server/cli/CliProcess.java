@@ -30,10 +30,22 @@ final class CliProcess implements AutoCloseable {
         reader.start();
     }
 
+    /**
+     * The JVM options {@code scripts/wkr-serving-start} passes by default (a test checks that they
+     * agree), for tests that must see what a server started by the launcher does.
+     */
+    static final List<String> LAUNCHER_JVM = List.of("-XX:+ExitOnOutOfMemoryError", "-Xmx192m");
+
     /** Starts {@code java -cp <test class path> mainClass args} in {@code dir}. */
     static CliProcess start(Path dir, Class<?> mainClass, String... args) throws IOException {
+        return start(dir, List.of(), mainClass, args);
+    }
+
+    /** Starts {@code java jvmOptions -cp <test class path> mainClass args} in {@code dir}. */
+    static CliProcess start(Path dir, List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         cmd.add(mainClass.getName());
