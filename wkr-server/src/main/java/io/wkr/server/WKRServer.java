@@ -145,7 +145,9 @@ public final class WKRServer implements AutoCloseable {
         ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
         frontend.setRcvHWM(1000);
         frontend.setLinger(0);
-        frontend.setMaxMsgSize(2L * config.maxRequestBytes() + 65_536);
+        // Frames up to twice the limits still reach the ventilator and get a clear BAD_REQUEST;
+        // JeroMQ drops the connection of a peer that sends more (it allocates what the header claims).
+        frontend.setMaxMsgSize(2L * Math.max(config.maxRequestBytes(), Ventilator.MAX_INFO_BYTES) + 65_536);
         portIn = bind(frontend, config.portIn(), "port_in");
         replyBudget = new MemoryBudget("max_reply_bytes", config.maxReplyBytes());
         try {

@@ -221,4 +221,39 @@ class BadInputTest {
                 .hasMessageContaining("numpy protocol delivers io.wkr.protocol.Tensor");
         assertThat(DType.fromNumpy("<f4")).isEqualTo(DType.FLOAT32);
     }
+
+    /** An obj payload ("x") with the given info frame. */
+    private String answerWithInfo(String info) {
+        io.wkr.protocol.PayloadCodec.Encoded x = io.wkr.protocol.PayloadCodec.of(Protocol.OBJ, List.of()).encode("x", 0);
+        peer.send(peer.identity(), id(), x.payload(), ascii(info));
+        List<byte[]> reply = peer.receive(WAIT);
+        assertThat(reply).as("a reply").isNotNull().hasSize(4);
+        if (java.util.Arrays.equals(reply.get(3), Wire.EXCEPTION)) return new String(reply.get(2), StandardCharsets.UTF_8);
+        return "OK";
+    }
+
+    @Test
+    void shouldSaturateHugeTimeoutsAndRefuseNegativeOrNonNumericOnes() {
+        startServer(Protocol.OBJ);
+        // 1e13 ms and more overflowed the deadline arithmetic: answered TIMEOUT at once
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":1e13}")).isEqualTo("OK");
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":9223372036854775807}")).isEqualTo("OK");
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":1e308}")).isEqualTo("OK");
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":5000}")).isEqualTo("OK");
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":-1}")).startsWith("BAD_REQUEST:")
+                .contains("timeout_ms");
+        assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":\"soon\"}")).startsWith("BAD_REQUEST:")
+                .contains("timeout_ms");
+        assertThat(server.stats().errors(io.wkr.protocol.ErrorCode.TIMEOUT)).isZero();
+    }
+
+    @Test
+    void shouldRefuseAnInfoFrameOverItsLimitWithoutQuotingIt() {
+        startServer(Protocol.OBJ);
+        String big = "{\"codec\":\"kryo\",\"pad\":\"" + "y".repeat(70_000) + "\"}";
+        String error = answerWithInfo(big);
+        assertThat(error).startsWith("BAD_REQUEST:").contains("info frame of 70").contains("65536");
+        assertThat(error.length()).isLessThan(300);
+        assertThat(answerWithInfo("{\"codec\":\"kryo\"}")).isEqualTo("OK");
+    }
 }
