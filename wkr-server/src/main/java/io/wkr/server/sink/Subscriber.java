@@ -85,7 +85,8 @@ final class Subscriber {
      * @throws ProtocolViolation when it broke the protocol
      */
     boolean read(Events events) throws IOException, ProtocolViolation {
-        while (true) {
+        // A few reads per call: a peer that never stops sending must not keep the sink from replying.
+        for (int reads = 0; reads < 8; reads++) {
             int n = channel.read(in);
             if (n < 0) return false;
             if (n == 0) return true;
@@ -101,6 +102,7 @@ final class Subscriber {
                 in = ByteBuffer.allocate(Math.min(in.capacity() * 4, MAX_INBOUND_FRAME + 9)).put(in.flip());
             }
         }
+        return true; // more may be waiting: the selector reports it again
     }
 
     private void parse(Events events) throws ProtocolViolation {
