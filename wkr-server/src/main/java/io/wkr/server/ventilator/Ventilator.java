@@ -235,6 +235,7 @@ public final class Ventilator implements Runnable {
 
     private static boolean wantsJson(byte[] info) {
         if (info.length == 0 || info[0] != '{') return false; // the Python client sends "{}" as a JSON string
+        if (info.length > MAX_INFO_BYTES) return false;
         try {
             return "json".equals(Json.parseObject(info).get(Wire.INFO_FORMAT));
         } catch (IllegalArgumentException e) {
@@ -245,7 +246,7 @@ public final class Ventilator implements Runnable {
     private void terminate(byte[] identity, byte[] requestId, byte[] info) {
         stats.controlRequests.increment();
         String who = identity.length == 0 ? "an anonymous peer" : "client " + Wire.preview(identity);
-        if (!control.token().matches(info)) {
+        if (info.length > MAX_INFO_BYTES || !control.token().matches(info)) {
             logger.warn("refused TERMINATION from {}: no valid admin token", who);
             stats.error(ErrorCode.UNAUTHORIZED);
             if (identity.length > 0) {
