@@ -15,7 +15,8 @@ import java.util.UUID;
  * @param identity topic this client's replies are published under; must be unique among clients
  *     unless replies should be broadcast to all clients sharing it
  * @param timeout how long a call waits for its reply; also sent to the server as the request's
- *     deadline, so a request nobody waits for any more is never run
+ *     deadline, so a request nobody waits for any more is never run. Longer than {@link
+ *     #MAX_TIMEOUT} (about 146 years) saturates to it, which the server reads as no deadline
  * @param protocol must match the server's {@code -protocol}
  * @param objClasses classes the {@code obj} protocol may carry, in the server worker's order
  * @param checkVersion refuse a server whose major wkr version differs
@@ -33,6 +34,12 @@ public record ClientConfig(
         boolean checkVersion,
         boolean ignoreAllChecks) {
 
+    /**
+     * The longest timeout: 2^62 nanoseconds, about 146 years. Deadlines are {@code
+     * System.nanoTime() + timeout}, compared by difference, which stays exact up to 2^63.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofNanos(1L << 62);
+
     public ClientConfig {
         Objects.requireNonNull(ip, "ip == null");
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port not in 1..65535: " + port);
@@ -41,6 +48,7 @@ public record ClientConfig(
         if (identity.isEmpty()) throw new IllegalArgumentException("identity is empty");
         Objects.requireNonNull(timeout, "timeout == null");
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout <= 0: " + timeout);
+        if (timeout.compareTo(MAX_TIMEOUT) > 0) timeout = MAX_TIMEOUT;
         Objects.requireNonNull(protocol, "protocol == null");
         objClasses = List.copyOf(objClasses);
     }

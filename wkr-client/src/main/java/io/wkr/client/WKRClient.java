@@ -306,7 +306,7 @@ public final class WKRClient implements AutoCloseable {
                     Object v = any.get(wait, TimeUnit.MILLISECONDS);
                     return v instanceof Map ? (Map<String, Object>) v : Map.of();
                 } catch (TimeoutException e) {
-                    if (System.nanoTime() > deadline) {
+                    if (System.nanoTime() - deadline > 0) {
                         throw new RequestTimeoutException("no answer from a wkr server at " + endpoint + " within "
                                 + config.timeout().toMillis() + " ms");
                     }

@@ -1,19 +1,15 @@
 package io.wkr.protocol;
 
 import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.Registration;
-import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.serializers.CollectionSerializer;
-import com.esotericsoftware.kryo.serializers.MapSerializer;
-import java.nio.charset.StandardCharsets;
+import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import io.wkr.protocol.KryoSerializers.MeteredKryo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,20 +24,31 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  *
  * <p>Built in: {@code String}, boxed primitives, {@code byte[] short[] int[] long[] float[]
  * double[] boolean[] String[] Object[]}, {@code ArrayList}, {@code HashMap}, {@code
- * LinkedHashMap}, the JDK's immutable lists and maps, and {@link Tensor}. String, array and
- * collection lengths are checked against the bytes actually present before anything is
- * allocated, and class names in the bytes are refused (only registered ids are read).
+ * LinkedHashMap}, the JDK's immutable lists and maps, and {@link Tensor}.
+ *
+ * <p>Decoding is bounded by {@link DecodeLimits}: every length is checked against the bytes
+ * actually present and read without wrapping, the estimated heap size of what is decoded is
+ * charged before it is allocated, nesting is limited, and a map whose keys share hash codes
+ * beyond {@link DecodeLimits#maxSameHashKeys()} is refused before it is built (see {@link
+ * MapEntries}). Class names in the bytes are refused (only registered ids are read).
  */
 public final class KryoCodec implements PayloadCodec {
     private static final byte[] INFO = Wire.ascii("{\"codec\":\"kryo\"}");
     private static final int FIRST_USER_ID = 100;
+    private static final String PROTOCOL = "obj protocol";
 
     private final List<Class<?>> userClasses;
-    private final ThreadLocal<Kryo> kryo;
+    private final DecodeLimits limits;
+    private final ThreadLocal<MeteredKryo> kryo;
     private final ThreadLocal<Output> output = ThreadLocal.withInitial(() -> new Output(256, -1));
 
     public KryoCodec(List<Class<?>> userClasses) {
+        this(userClasses, DecodeLimits.DEFAULT);
+    }
+
+    public KryoCodec(List<Class<?>> userClasses, DecodeLimits limits) {
         this.userClasses = List.copyOf(userClasses);
+        this.limits = limits;
         this.kryo = ThreadLocal.withInitial(this::newKryo);
     }
 
@@ -50,39 +57,54 @@ public final class KryoCodec implements PayloadCodec {
         return userClasses;
     }
 
-    private Kryo newKryo() {
-        Kryo k = new Kryo(new IdOnlyClassResolver(), null);
+    /** The limits every decode of this codec obeys. */
+    public DecodeLimits limits() {
+        return limits;
+    }
+
+    private MeteredKryo newKryo() {
+        MeteredKryo k = new MeteredKryo();
         k.setRegistrationRequired(true);
-        k.register(String.class, new StringSerializer());
         k.setReferences(false);
-        k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+        k.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+        k.register(String.class, new KryoSerializers.StringSerializer());
+        k.register(int.class, new KryoSerializers.IntSerializer());
+        k.register(long.class, new KryoSerializers.LongSerializer());
+        for (Class<?> c : List.of(float.class, double.class, short.class, char.class)) sized(k.getRegistration(c), HeapSizes.BOX, false);
+        // byte and boolean: every boxed value is cached by the JDK, nothing to charge
         int id = 20;
-        k.register(byte[].class, new ArraySerializer<byte[]>(1, Input::readBytes, (o, a) -> o.writeBytes(a), a -> a.length), id++);
-        k.register(short[].class, new ArraySerializer<short[]>(2, Input::readShorts, (o, a) -> o.writeShorts(a, 0, a.length), a -> a.length), id++);
-        k.register(int[].class, new ArraySerializer<int[]>(4, Input::readInts, (o, a) -> o.writeInts(a, 0, a.length), a -> a.length), id++);
-        k.register(long[].class, new ArraySerializer<long[]>(8, Input::readLongs, (o, a) -> o.writeLongs(a, 0, a.length), a -> a.length), id++);
-        k.register(float[].class, new ArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
-        k.register(double[].class, new ArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
-        k.register(boolean[].class, new ArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
-        k.register(String[].class, new ObjectArraySerializer<>(String[]::new), id++);
-        k.register(Object[].class, new ObjectArraySerializer<>(Object[]::new), id++);
-        k.register(ArrayList.class, new BoundedCollectionSerializer(), id++);
-        k.register(HashMap.class, new BoundedMapSerializer(), id++);
-        k.register(LinkedHashMap.class, new BoundedMapSerializer(), id++);
-        k.register(Tensor.class, new TensorSerializer(), id++);
-        // Immutable JDK collections (List.of, Map.of, Set.of, Arrays.asList, ...) travel as their
+        k.register(byte[].class, new KryoSerializers.PrimitiveArraySerializer<byte[]>(1, Input::readBytes, (o, a) -> o.writeBytes(a), a -> a.length), id++);
+        k.register(short[].class, new KryoSerializers.PrimitiveArraySerializer<short[]>(2, Input::readShorts, (o, a) -> o.writeShorts(a, 0, a.length), a -> a.length), id++);
+        k.register(int[].class, new KryoSerializers.PrimitiveArraySerializer<int[]>(4, Input::readInts, (o, a) -> o.writeInts(a, 0, a.length), a -> a.length), id++);
+        k.register(long[].class, new KryoSerializers.PrimitiveArraySerializer<long[]>(8, Input::readLongs, (o, a) -> o.writeLongs(a, 0, a.length), a -> a.length), id++);
+        k.register(float[].class, new KryoSerializers.PrimitiveArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
+        k.register(double[].class, new KryoSerializers.PrimitiveArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
+        k.register(boolean[].class, new KryoSerializers.PrimitiveArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
+        k.register(String[].class, new KryoSerializers.ObjectArraySerializer<>(String[]::new, "a String[]"), id++);
+        k.register(Object[].class, new KryoSerializers.ObjectArraySerializer<>(Object[]::new, "an Object[]"), id++);
+        k.register(ArrayList.class, new KryoSerializers.ListSerializer(), id++);
+        k.register(HashMap.class, new KryoSerializers.HashMapSerializer(false), id++);
+        k.register(LinkedHashMap.class, new KryoSerializers.HashMapSerializer(true), id++);
+        k.register(Tensor.class, new KryoSerializers.TensorSerializer(), id++);
+        // Immutable JDK collections (List.of, Map.of, Arrays.asList, ...) travel as their
         // contents and are rebuilt as unmodifiable collections.
         for (Object c : List.of(List.of(), List.of(1), Arrays.asList(1), Collections.emptyList(),
                 Collections.singletonList(1), Collections.unmodifiableList(new ArrayList<>()))) {
-            k.register(c.getClass(), new ImmutableListSerializer(), id++);
+            k.register(c.getClass(), new KryoSerializers.ImmutableListSerializer(), id++);
         }
         for (Object c : List.of(Map.of(), Map.of(1, 1), Collections.emptyMap(), Collections.singletonMap(1, 1),
                 Collections.unmodifiableMap(new HashMap<>()))) {
-            k.register(c.getClass(), new ImmutableMapSerializer(), id++);
+            k.register(c.getClass(), new KryoSerializers.ImmutableMapSerializer(), id++);
         }
         id = FIRST_USER_ID;
-        for (Class<?> c : userClasses) k.register(c, id++);
+        for (Class<?> c : userClasses) sized(k.register(c, id++), HeapSizes.instance(c), true);
         return k;
+    }
+
+    /** Makes a registration charge {@code bytes} per value read (and check the depth when it {@code nests}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void sized(Registration r, long bytes, boolean nests) {
+        r.setSerializer(new KryoSerializers.Sized(r.getSerializer(), bytes, nests));
     }
 
     @Override
@@ -92,30 +114,58 @@ public final class KryoCodec implements PayloadCodec {
 
     @Override
     public Object decode(byte[] payload, Map<String, Object> info) {
+        return decode(payload, info, DecodeBudget.UNLIMITED);
+    }
+
+    @Override
+    public Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         if (!"kryo".equals(info.get("codec"))) {
             if (info.containsKey("protocol") || (payload.length > 1 && (payload[0] & 0xff) == 0x80)) {
                 throw new BadRequestException("Python pickle payloads are refused: wkr never unpickles network data; "
                         + "send with -protocol numpy, or use a Java client with the obj (Kryo) protocol");
             }
-            throw new BadRequestException("obj protocol: info must be {\"codec\":\"kryo\"}, got " + info);
+            throw new BadRequestException(PROTOCOL + ": info must be {\"codec\":\"kryo\"}, got "
+                    + Wire.preview(String.valueOf(info)));
         }
+        MeteredKryo k = kryo.get();
+        k.meter = new DecodeMeter(limits, budget, PROTOCOL, payload.length);
+        boolean clean = false;
         try (Input in = new Input(payload)) {
-            Object v = kryo.get().readClassAndObject(in);
+            Object v = k.readClassAndObject(in);
+            clean = true;
             if (in.position() != payload.length) {
-                throw new BadRequestException("obj protocol: " + (payload.length - in.position()) + " trailing bytes");
+                throw new BadRequestException(PROTOCOL + ": " + (payload.length - in.position()) + " trailing bytes");
             }
             return v;
-        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw new BadRequestException("obj protocol: cannot decode payload: " + firstLine(e.getMessage()), e);
+        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException
+                | ArrayStoreException | ClassCastException e) {
+            WKRException refusal = refusalIn(e);
+            if (refusal != null) throw refusal; // a limit, or the caller's budget: as thrown
+            throw new BadRequestException(PROTOCOL + ": cannot decode payload: " + firstLine(e.getMessage()), e);
         } catch (StackOverflowError e) {
-            throw new BadRequestException("obj protocol: cannot decode payload: nested too deeply");
+            throw new BadRequestException(PROTOCOL + ": cannot decode payload: nested too deeply");
+        } finally {
+            k.meter = null;
+            // A read that failed halfway inside a user class can leave Kryo's generic types behind
+            // (only the field serializers of user classes push them): start afresh.
+            if (!clean && (!userClasses.isEmpty() || k.getGenerics().getGenericTypesSize() != 0)) kryo.remove();
         }
     }
 
+    /** The first {@link WKRException} among the causes: Kryo wraps what user-class fields throw. */
+    private static WKRException refusalIn(Throwable e) {
+        for (Throwable c = e.getCause(); c != null && c != e; c = c.getCause()) {
+            if (c instanceof WKRException w) return w;
+        }
+        return null;
+    }
+
+    /** The first line of a Kryo message (the rest is a trace), at most 200 characters. */
     private static String firstLine(String s) {
         if (s == null) return "malformed data";
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.length() <= 200 ? line : line.substring(0, 200) + "...";
     }
 
     @Override
@@ -133,214 +183,5 @@ public final class KryoCodec implements PayloadCodec {
             info = Wire.ascii("{\"codec\":\"kryo\",\"" + Wire.INFO_TIMEOUT_MS + "\":" + timeoutMillis + "}");
         }
         return new Encoded(out.toBytes(), info);
-    }
-
-    private static int remaining(Input in) {
-        return in.limit() - in.position();
-    }
-
-    private static void checkLength(Input in, long length, int minBytesPerElement) {
-        if (length < 0 || length * minBytesPerElement > remaining(in)) {
-            throw new KryoException("length " + length + " exceeds the " + remaining(in) + " bytes left");
-        }
-    }
-
-    private interface Reader<A> {
-        A read(Input in, int length);
-    }
-
-    private interface Writer<A> {
-        void write(Output out, A array);
-    }
-
-    private interface Length<A> {
-        int of(A array);
-    }
-
-    /** Primitive arrays whose length is checked before the array is allocated. */
-    private static final class ArraySerializer<A> extends Serializer<A> {
-        private final int elementBytes;
-        private final Reader<A> reader;
-        private final Writer<A> writer;
-        private final Length<A> length;
-
-        ArraySerializer(int elementBytes, Reader<A> reader, Writer<A> writer, Length<A> length) {
-            super(true);
-            this.elementBytes = elementBytes;
-            this.reader = reader;
-            this.writer = writer;
-            this.length = length;
-        }
-
-        @Override
-        public void write(Kryo kryo, Output out, A array) {
-            if (array == null) {
-                out.writeVarInt(0, true);
-                return;
-            }
-            out.writeVarInt(length.of(array) + 1, true);
-            writer.write(out, array);
-        }
-
-        @Override
-        public A read(Kryo kryo, Input in, Class<? extends A> type) {
-            int n = in.readVarInt(true);
-            if (n == 0) return null;
-            checkLength(in, n - 1L, elementBytes);
-            return reader.read(in, n - 1);
-        }
-    }
-
-    private static final class BoundedCollectionSerializer extends CollectionSerializer<Collection<Object>> {
-        @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        protected Collection<Object> create(Kryo kryo, Input input, Class type, int size) {
-            checkLength(input, size, 1);
-            return new ArrayList<>(size);
-        }
-    }
-
-    private static final class BoundedMapSerializer extends MapSerializer<Map<Object, Object>> {
-        @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        protected Map<Object, Object> create(Kryo kryo, Input input, Class type, int size) {
-            checkLength(input, size, 2);
-            return type == LinkedHashMap.class ? new LinkedHashMap<>() : new HashMap<>();
-        }
-    }
-
-    /** Refuses classes named in the bytes: only registered ids are read, no class is ever looked up. */
-    private static final class IdOnlyClassResolver extends DefaultClassResolver {
-        @Override
-        protected Registration readName(Input input) {
-            throw new KryoException("classes named in the payload are refused; only registered class ids are accepted");
-        }
-    }
-
-    /** UTF-8 strings whose length is checked against the bytes present before anything is allocated. */
-    private static final class StringSerializer extends Serializer<String> {
-        StringSerializer() {
-            super(true, true);
-        }
-
-        @Override
-        public void write(Kryo kryo, Output out, String s) {
-            if (s == null) {
-                out.writeVarInt(0, true);
-                return;
-            }
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            out.writeVarInt(b.length + 1, true);
-            out.writeBytes(b);
-        }
-
-        @Override
-        public String read(Kryo kryo, Input in, Class<? extends String> type) {
-            int n = in.readVarInt(true);
-            if (n == 0) return null;
-            checkLength(in, n - 1L, 1);
-            return new String(in.readBytes(n - 1), StandardCharsets.UTF_8);
-        }
-    }
-
-    /** Arrays of objects (each written with its class), length-checked like the others. */
-    private static final class ObjectArraySerializer<T> extends Serializer<T[]> {
-        private final java.util.function.IntFunction<T[]> create;
-
-        ObjectArraySerializer(java.util.function.IntFunction<T[]> create) {
-            super(true);
-            this.create = create;
-        }
-
-        @Override
-        public void write(Kryo kryo, Output out, T[] array) {
-            if (array == null) {
-                out.writeVarInt(0, true);
-                return;
-            }
-            out.writeVarInt(array.length + 1, true);
-            for (T t : array) kryo.writeClassAndObject(out, t);
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public T[] read(Kryo kryo, Input in, Class<? extends T[]> type) {
-            int n = in.readVarInt(true);
-            if (n == 0) return null;
-            checkLength(in, n - 1L, 1);
-            T[] out = create.apply(n - 1);
-            for (int i = 0; i < out.length; i++) out[i] = (T) kryo.readClassAndObject(in);
-            return out;
-        }
-    }
-
-    private static final class ImmutableListSerializer extends Serializer<List<Object>> {
-        ImmutableListSerializer() {
-            super(false, true);
-        }
-
-        @Override
-        public void write(Kryo kryo, Output out, List<Object> list) {
-            out.writeVarInt(list.size(), true);
-            for (Object o : list) kryo.writeClassAndObject(out, o);
-        }
-
-        @Override
-        public List<Object> read(Kryo kryo, Input in, Class<? extends List<Object>> type) {
-            int n = in.readVarInt(true);
-            checkLength(in, n, 1);
-            List<Object> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) out.add(kryo.readClassAndObject(in));
-            return Collections.unmodifiableList(out);
-        }
-    }
-
-    private static final class ImmutableMapSerializer extends Serializer<Map<Object, Object>> {
-        ImmutableMapSerializer() {
-            super(false, true);
-        }
-
-        @Override
-        public void write(Kryo kryo, Output out, Map<Object, Object> map) {
-            out.writeVarInt(map.size(), true);
-            for (Map.Entry<Object, Object> e : map.entrySet()) {
-                kryo.writeClassAndObject(out, e.getKey());
-                kryo.writeClassAndObject(out, e.getValue());
-            }
-        }
-
-        @Override
-        public Map<Object, Object> read(Kryo kryo, Input in, Class<? extends Map<Object, Object>> type) {
-            int n = in.readVarInt(true);
-            checkLength(in, n, 2);
-            Map<Object, Object> out = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) out.put(kryo.readClassAndObject(in), kryo.readClassAndObject(in));
-            return Collections.unmodifiableMap(out);
-        }
-    }
-
-    private static final class TensorSerializer extends Serializer<Tensor> {
-        @Override
-        public void write(Kryo kryo, Output out, Tensor t) {
-            out.writeVarInt(t.dtype().ordinal(), true);
-            int[] shape = t.shape();
-            out.writeVarInt(shape.length, true);
-            for (int d : shape) out.writeVarInt(d, true);
-            out.writeVarInt(t.bytes().length, true);
-            out.writeBytes(t.bytes());
-        }
-
-        @Override
-        public Tensor read(Kryo kryo, Input in, Class<? extends Tensor> type) {
-            int ordinal = in.readVarInt(true);
-            if (ordinal >= DType.values().length) throw new KryoException("bad tensor dtype " + ordinal);
-            int rank = in.readVarInt(true);
-            checkLength(in, rank, 1);
-            int[] shape = new int[rank];
-            for (int k = 0; k < rank; k++) shape[k] = in.readVarInt(true);
-            int n = in.readVarInt(true);
-            checkLength(in, n, 1);
-            return Tensor.wrap(DType.values()[ordinal], shape, in.readBytes(n));
-        }
     }
 }

@@ -10,9 +10,21 @@ import java.util.Map;
  * are accepted as 1-d outputs too.
  */
 public final class NumpyCodec implements PayloadCodec {
-    public static final NumpyCodec INSTANCE = new NumpyCodec();
+    /** The codec with {@link DecodeLimits#DEFAULT}. */
+    public static final NumpyCodec INSTANCE = new NumpyCodec(DecodeLimits.DEFAULT);
 
-    private NumpyCodec() {}
+    private static final String PROTOCOL = "numpy protocol";
+
+    private final DecodeLimits limits;
+
+    private NumpyCodec(DecodeLimits limits) {
+        this.limits = limits;
+    }
+
+    /** A codec with other limits than {@link #INSTANCE}'s; only {@code maxRank} applies to numpy. */
+    public static NumpyCodec withLimits(DecodeLimits limits) {
+        return limits.equals(DecodeLimits.DEFAULT) ? INSTANCE : new NumpyCodec(limits);
+    }
 
     @Override
     public Protocol protocol() {
@@ -21,23 +33,41 @@ public final class NumpyCodec implements PayloadCodec {
 
     @Override
     public Tensor decode(byte[] payload, Map<String, Object> info) {
+        return decode(payload, info, DecodeBudget.UNLIMITED);
+    }
+
+    /**
+     * Wraps the payload (it is not copied) in a tensor of the info's dtype and shape. The shape
+     * must hold integers from 0 to 2^31-1 ({@code 5.0}, {@code 1e3} or {@code 4294967298} are
+     * refused, never rounded or wrapped), at most {@code maxRank} of them, whose product is at
+     * most 2^31-1 and matches the payload's size.
+     */
+    @Override
+    public Tensor decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         Object dtype = info.get("dtype");
         if (!(dtype instanceof String name)) {
-            throw new BadRequestException("numpy protocol: info needs a string 'dtype', got " + info);
+            throw new BadRequestException(PROTOCOL + ": info needs a string 'dtype', got " + Wire.preview(String.valueOf(info)));
         }
         Object shape = info.get("shape");
         if (!(shape instanceof List<?> dims)) {
-            throw new BadRequestException("numpy protocol: info needs a list 'shape', got " + info);
+            throw new BadRequestException(PROTOCOL + ": info needs a list 'shape', got " + Wire.preview(String.valueOf(info)));
         }
+        DType type = DType.fromNumpy(name);
+        DecodeMeter meter = new DecodeMeter(limits, budget, PROTOCOL, payload.length);
+        meter.rank(dims.size());
+        meter.charge(HeapSizes.TENSOR + 2 * HeapSizes.array(dims.size(), 4));
         int[] s = new int[dims.size()];
-        for (int k = 0; k < s.length; k++) {
-            Object d = dims.get(k);
-            if (!(d instanceof Long l) || l < 0 || l > Integer.MAX_VALUE) {
-                throw new BadRequestException("numpy protocol: shape " + dims + " must hold non-negative integers");
-            }
-            s[k] = (int) (long) l;
+        for (int k = 0; k < s.length; k++) s[k] = dimension(dims.get(k), dims);
+        return Tensor.wrap(type, s, payload);
+    }
+
+    private static int dimension(Object d, List<?> dims) {
+        if ((d instanceof Long || d instanceof Integer) && ((Number) d).longValue() >= 0
+                && ((Number) d).longValue() <= Integer.MAX_VALUE) {
+            return ((Number) d).intValue();
         }
-        return Tensor.wrap(DType.fromNumpy(name), s, payload);
+        throw new BadRequestException(PROTOCOL + ": shape " + Wire.preview(String.valueOf(dims))
+                + " must hold integers from 0 to 2147483647, got " + Wire.preview(String.valueOf(d)));
     }
 
     @Override

@@ -15,20 +15,24 @@ public interface PayloadCodec {
     Protocol protocol();
 
     /**
-     * Decodes a payload.
-     *
-     * @param info the parsed info JSON of the message
-     * @throws BadRequestException when the payload does not match the protocol
-     */
-    Object decode(byte[] payload, Map<String, Object> info);
-
-    /**
-     * Decodes a payload, asking {@code budget} before each allocation the decode makes.
+     * Decodes a payload within the codec's per-payload {@link DecodeLimits}; the same as {@code
+     * decode(payload, info, DecodeBudget.UNLIMITED)}.
      *
      * @param info the parsed info JSON of the message
      * @throws BadRequestException when the payload does not match the protocol or exceeds a
      *     per-payload limit
-     * @throws WKRException whatever {@code budget} throws to refuse an allocation
+     */
+    Object decode(byte[] payload, Map<String, Object> info);
+
+    /**
+     * Decodes a payload, asking {@code budget} before each allocation the decode makes (the
+     * codecs here ask ahead in steps of up to 16 KiB, never for more than the payload's allowance
+     * under {@link DecodeLimits}), in addition to enforcing the per-payload limits.
+     *
+     * @param info the parsed info JSON of the message
+     * @throws BadRequestException when the payload does not match the protocol or exceeds a
+     *     per-payload limit
+     * @throws WKRException whatever {@code budget} throws to refuse an allocation, unchanged
      */
     default Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         return decode(payload, info);
@@ -43,6 +47,11 @@ public interface PayloadCodec {
 
     /** The codec for a protocol; {@code objClasses} are the classes {@code obj} may carry. */
     static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses) {
-        return protocol == Protocol.NUMPY ? NumpyCodec.INSTANCE : new KryoCodec(objClasses);
+        return of(protocol, objClasses, DecodeLimits.DEFAULT);
+    }
+
+    /** The codec for a protocol, decoding within {@code limits}. */
+    static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses, DecodeLimits limits) {
+        return protocol == Protocol.NUMPY ? NumpyCodec.withLimits(limits) : new KryoCodec(objClasses, limits);
     }
 }

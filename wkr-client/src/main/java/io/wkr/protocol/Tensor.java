@@ -38,24 +38,51 @@ public final class Tensor {
      */
     public static Tensor wrap(DType dtype, int[] shape, byte[] data) {
         Objects.requireNonNull(dtype, "dtype == null");
+        Objects.requireNonNull(shape, "shape == null");
         Objects.requireNonNull(data, "data == null");
-        long n = elementCount(shape);
-        long expected = n * dtype.byteSize();
+        long expected = byteCount(dtype, shape);
         if (expected != data.length) {
-            throw new BadRequestException("shape " + Arrays.toString(shape) + " of " + dtype.numpyName()
+            throw new BadRequestException("shape " + shapeText(shape) + " of " + dtype.numpyName()
                     + " needs " + expected + " bytes, got " + data.length);
         }
         return new Tensor(dtype, shape.clone(), data);
     }
 
-    private static long elementCount(int[] shape) {
+    /**
+     * The bytes a tensor of this dtype and shape holds.
+     *
+     * @throws BadRequestException when a dimension is negative or the element count exceeds
+     *     2^31-1
+     */
+    static long byteCount(DType dtype, int[] shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) throw new BadRequestException("negative dimension in shape " + Arrays.toString(shape));
-            n *= d;
-            if (n > Integer.MAX_VALUE) throw new BadRequestException("shape " + Arrays.toString(shape) + " is too large");
+            if (d < 0) throw new BadRequestException("negative dimension in shape " + shapeText(shape));
+            if (d == 0) n = 0;
         }
-        return n;
+        for (int d : shape) {
+            n *= d; // both factors are below 2^31: no overflow
+            if (n > Integer.MAX_VALUE) {
+                throw new BadRequestException("shape " + shapeText(shape) + " has more than 2^31-1 elements");
+            }
+        }
+        return n * dtype.byteSize();
+    }
+
+    /** {@code dtype [d0, d1, ...]}, shortened for error messages. */
+    static String describe(DType dtype, int[] shape) {
+        return dtype.numpyName() + " " + shapeText(shape);
+    }
+
+    /** {@code [d0, d1, ...]}, cut after about 64 characters. */
+    private static String shapeText(int[] shape) {
+        StringBuilder b = new StringBuilder("[");
+        for (int k = 0; k < shape.length; k++) {
+            if (b.length() > 64) return b.append("...(").append(shape.length).append(" dimensions)").toString();
+            if (k > 0) b.append(", ");
+            b.append(shape[k]);
+        }
+        return b.append(']').toString();
     }
 
     private static int[] shapeOr1d(int[] shape, int length) {

@@ -45,15 +45,37 @@ public final class Wire {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A short printable form of a frame, for logs and error messages. */
+    /** Most characters or bytes of what a peer sent that an error message or log line quotes. */
+    public static final int PREVIEW_CHARS = 64;
+
+    /**
+     * A short printable form of a frame, for logs and error messages: at most its first {@value
+     * #PREVIEW_CHARS} bytes (non-printable ones as {@code .}), then {@code ...(N bytes)}.
+     */
     public static String preview(byte[] frame) {
-        int n = Math.min(frame.length, 64);
+        int n = Math.min(frame.length, PREVIEW_CHARS);
         StringBuilder b = new StringBuilder(n + 8);
         for (int i = 0; i < n; i++) {
             int c = frame[i] & 0xff;
             b.append(c >= 0x20 && c < 0x7f ? (char) c : '.');
         }
         if (frame.length > n) b.append("...(").append(frame.length).append(" bytes)");
+        return b.toString();
+    }
+
+    /**
+     * A short form of a text a peer sent, for logs and error messages: at most its first {@value
+     * #PREVIEW_CHARS} characters (control characters as {@code .}), then {@code ...(N chars)}.
+     */
+    public static String preview(String text) {
+        int n = Math.min(text.length(), PREVIEW_CHARS);
+        if (n > 0 && Character.isHighSurrogate(text.charAt(n - 1))) n--;
+        StringBuilder b = new StringBuilder(n + 16);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            b.append(Character.isISOControl(c) ? '.' : c);
+        }
+        if (text.length() > n) b.append("...(").append(text.length()).append(" chars)");
         return b.toString();
     }
 }

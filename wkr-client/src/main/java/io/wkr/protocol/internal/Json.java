@@ -2,34 +2,63 @@ package io.wkr.protocol.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small, strict-enough JSON reader and writer for the wire's {@code info} frames and status
- * replies. Reads objects as {@link LinkedHashMap}, arrays as {@link ArrayList}, integers as
- * {@link Long}, other numbers as {@link Double}. Accepts any whitespace, so both pyzmq spellings
- * ({@code {"a":1}} and {@code {"a": 1}}) parse. Not API.
+ * A small, strict JSON reader and writer for the wire's {@code info} frames and status replies.
+ * Reads objects as {@link LinkedHashMap}, arrays as {@link ArrayList}, integers as {@link Long},
+ * other numbers as {@link Double}. Accepts any whitespace, so both pyzmq spellings ({@code
+ * {"a":1}} and {@code {"a": 1}}) parse. Follows RFC 8259's grammar (no trailing text, no {@code
+ * NaN}, no leading zeros), and reads within {@link Limits}. Not API.
  */
 public final class Json {
-    private static final int MAX_DEPTH = 64;
-
-    private final String s;
-    private int i;
-
-    private Json(String s) {
-        this.s = s;
+    /**
+     * What one parse may read.
+     *
+     * @param maxBytes most bytes (or characters) of the whole text
+     * @param maxStringChars most characters of one string or key
+     * @param maxValues most values in the whole text (each element, member value and key counts)
+     * @param maxDepth most levels of arrays and objects inside each other
+     */
+    public record Limits(int maxBytes, int maxStringChars, int maxValues, int maxDepth) {
+        /** For info frames: 64 KiB, strings of 4 Ki characters, 4 Ki values, 64 levels. */
+        public static final Limits INFO = new Limits(64 << 10, 4 << 10, 4 << 10, 64);
+        /** The default: 64 MiB, strings of 16 Mi characters, 4 Mi values, 64 levels. */
+        public static final Limits DEFAULT = new Limits(64 << 20, 16 << 20, 4 << 20, 64);
     }
 
-    /** Parses one JSON value; throws {@link IllegalArgumentException} saying where it failed. */
+    private final String s;
+    private final Limits limits;
+    private int i;
+    private int values;
+
+    private Json(String s, Limits limits) {
+        this.s = s;
+        this.limits = limits;
+    }
+
+    /** Parses one JSON value within {@link Limits#DEFAULT}; throws {@link IllegalArgumentException} saying where it failed. */
     public static Object parse(byte[] utf8) {
-        return parse(new String(utf8, StandardCharsets.UTF_8));
+        return parse(utf8, Limits.DEFAULT);
+    }
+
+    /** Parses one JSON value within {@code limits}; throws {@link IllegalArgumentException} saying where it failed. */
+    public static Object parse(byte[] utf8, Limits limits) {
+        checkSize(utf8.length, limits);
+        return parse(new String(utf8, StandardCharsets.UTF_8), limits);
     }
 
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, Limits.DEFAULT);
+    }
+
+    public static Object parse(String text, Limits limits) {
+        checkSize(text.length(), limits);
+        Json p = new Json(text, limits);
         p.skipWs();
         Object v = p.value(0);
         p.skipWs();
@@ -37,16 +66,29 @@ public final class Json {
         return v;
     }
 
-    /** Parses a JSON object; anything else is an {@link IllegalArgumentException}. */
-    @SuppressWarnings("unchecked")
+    /** Parses a JSON object within {@link Limits#DEFAULT}; anything else is an {@link IllegalArgumentException}. */
     public static Map<String, Object> parseObject(byte[] utf8) {
-        Object v = parse(utf8);
+        return parseObject(utf8, Limits.DEFAULT);
+    }
+
+    /** Parses a JSON object within {@code limits}; anything else is an {@link IllegalArgumentException}. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(byte[] utf8, Limits limits) {
+        Object v = parse(utf8, limits);
         if (!(v instanceof Map)) throw new IllegalArgumentException("expected a JSON object");
         return (Map<String, Object>) v;
     }
 
+    private static void checkSize(int length, Limits limits) {
+        if (length > limits.maxBytes()) {
+            throw new IllegalArgumentException("JSON text of " + length + " bytes exceeds the limit of "
+                    + limits.maxBytes() + " bytes");
+        }
+    }
+
     private Object value(int depth) {
-        if (depth > MAX_DEPTH) throw fail("nested deeper than " + MAX_DEPTH);
+        if (depth > limits.maxDepth()) throw fail("nested deeper than " + limits.maxDepth());
+        count();
         if (i >= s.length()) throw fail("unexpected end");
         char c = s.charAt(i);
         switch (c) {
@@ -73,6 +115,7 @@ public final class Json {
         while (true) {
             skipWs();
             if (peek() != '"') throw fail("expected a key");
+            count();
             String k = string();
             skipWs();
             expect(':');
@@ -103,10 +146,17 @@ public final class Json {
         }
     }
 
+    private void count() {
+        if (++values > limits.maxValues()) throw fail("more than " + limits.maxValues() + " values");
+    }
+
     private String string() {
         expect('"');
         StringBuilder b = new StringBuilder();
         while (true) {
+            if (b.length() >= limits.maxStringChars() && peek() != '"') {
+                throw fail("string longer than " + limits.maxStringChars() + " characters");
+            }
             char c = next();
             if (c == '"') return b.toString();
             if (c == '\\') {
@@ -118,15 +168,7 @@ public final class Json {
                     case 'n' -> b.append('\n');
                     case 'r' -> b.append('\r');
                     case 't' -> b.append('\t');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) throw fail("bad \\u escape");
-                        try {
-                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw fail("bad \\u escape");
-                        }
-                        i += 4;
-                    }
+                    case 'u' -> b.append(hex4());
                     default -> throw fail("bad escape '\\" + e + "'");
                 }
             } else {
@@ -136,29 +178,55 @@ public final class Json {
         }
     }
 
+    private char hex4() {
+        if (i + 4 > s.length()) throw fail("bad \\u escape");
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = Character.digit(s.charAt(i + k), 16);
+            if (d < 0) throw fail("bad \\u escape");
+            v = v * 16 + d;
+        }
+        i += 4;
+        return (char) v;
+    }
+
+    /** A number as RFC 8259 writes it: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. */
     private Object number() {
         int start = i;
-        boolean integral = true;
         if (peek() == '-') i++;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c >= '0' && c <= '9') {
-                i++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                integral = false;
-                i++;
-            } else {
-                break;
-            }
+        if (peek() == '0') {
+            i++;
+        } else if (!digits()) {
+            throw fail("bad number");
+        }
+        boolean integral = true;
+        if (peek() == '.') {
+            integral = false;
+            i++;
+            if (!digits()) throw fail("bad number");
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            integral = false;
+            i++;
+            if (peek() == '+' || peek() == '-') i++;
+            if (!digits()) throw fail("bad number");
         }
         String t = s.substring(start, i);
-        try {
-            if (integral && t.length() < 19) return Long.parseLong(t);
-            return Double.parseDouble(t);
-        } catch (NumberFormatException e) {
-            i = start;
-            throw fail("bad number '" + t + "'");
+        if (integral) {
+            try {
+                return Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                // beyond a long: read as a double, as Python's json does for large floats
+            }
         }
+        return Double.parseDouble(t);
+    }
+
+    /** Skips one or more digits; false if there is none. */
+    private boolean digits() {
+        int start = i;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') i++;
+        return i > start;
     }
 
     private Object literal(String word, Object v) {
@@ -256,7 +324,7 @@ public final class Json {
             for (float f : a) l.add(f);
             write(b, l);
         } else if (v instanceof Object[] a) {
-            write(b, List.of(a));
+            write(b, Arrays.asList(a)); // List.of refuses nulls
         } else {
             quote(b, v.toString());
         }
