@@ -74,7 +74,7 @@ public final class AdminToken {
         String offered = new String(info, StandardCharsets.UTF_8).strip();
         if (offered.startsWith("{")) {
             try {
-                Map<String, Object> m = Json.parseObject(info);
+                Map<String, Object> m = Json.parseObject(info, Json.Limits.INFO);
                 offered = String.valueOf(m.get("token"));
             } catch (IllegalArgumentException e) {
                 return false;

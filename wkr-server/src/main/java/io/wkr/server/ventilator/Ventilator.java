@@ -197,7 +197,7 @@ public final class Ventilator implements Runnable {
         Map<String, Object> parsed;
         long deadline;
         try {
-            parsed = Json.parseObject(info);
+            parsed = Json.parseObject(info, Json.Limits.INFO);
             deadline = deadline(parsed, now);
         } catch (IllegalArgumentException e) {
             reject(identity, requestId, ErrorCode.BAD_REQUEST, "info frame is not a JSON object ("
@@ -214,7 +214,7 @@ public final class Ventilator implements Runnable {
         Object ms = info.get(Wire.INFO_TIMEOUT_MS);
         if (ms != null && !(ms instanceof Number)) {
             throw new BadRequestException(Wire.INFO_TIMEOUT_MS + " must be a number of milliseconds, got "
-                    + Wire.preview(String.valueOf(ms).getBytes(StandardCharsets.UTF_8)));
+                    + Wire.preview(String.valueOf(ms)));
         }
         return Deadlines.of(ms == null ? 0 : ((Number) ms).doubleValue(), config.requestTimeout(), now);
     }
@@ -237,7 +237,7 @@ public final class Ventilator implements Runnable {
         if (info.length == 0 || info[0] != '{') return false; // the Python client sends "{}" as a JSON string
         if (info.length > MAX_INFO_BYTES) return false;
         try {
-            return "json".equals(Json.parseObject(info).get(Wire.INFO_FORMAT));
+            return "json".equals(Json.parseObject(info, Json.Limits.INFO).get(Wire.INFO_FORMAT));
         } catch (IllegalArgumentException e) {
             return false;
         }

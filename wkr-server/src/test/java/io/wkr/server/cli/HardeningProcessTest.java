@@ -247,6 +247,82 @@ class HardeningProcessTest {
         }
     }
 
+    /** Sends an obj payload and returns the outcome of its reply. */
+    private static String objCall(RawPeer peer, String id, io.wkr.protocol.PayloadCodec.Encoded e) {
+        return outcome(peer.call(id, e.payload(), e.info(), WAIT));
+    }
+
+    /**
+     * A 14 MB Kryo {@code Object[]} of 7 million empty strings decodes into about 200 MB of
+     * objects: three of them must each be refused, and the server must go on serving.
+     */
+    @Test
+    void shouldRefuseAKryoArrayThatWouldDecodeBeyondTheHeapAndKeepServing() throws Exception {
+        Object[] empties = new Object[7_000_000];
+        Arrays.fill(empties, "");
+        io.wkr.protocol.PayloadCodec obj = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of());
+        io.wkr.protocol.PayloadCodec.Encoded bomb = obj.encode(empties, 0);
+        assertThat(bomb.payload().length).isBetween(13 << 20, 16 << 20);
+        try (CliProcess server = serve(EchoTestWorker.class, "-num_worker", "2")) {
+            int[] ports = server.awaitReady(WAIT);
+            int http = httpPort(server);
+            try (RawPeer peer = new RawPeer("127.0.0.1", ports[0], ports[1], "kryo")) {
+                peer.handshake(WAIT);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(objCall(peer, "bomb" + i, bomb)).as("attempt " + i).isIn("BAD_REQUEST", "OVERLOADED");
+                }
+                assertThat(objCall(peer, "fine", obj.encode(new Object[] {"a", "b"}, 0))).isEqualTo("OK");
+            }
+            Map<String, Object> s = status(http);
+            assertThat(number(s, "queue", "peak_bytes")).isLessThanOrEqualTo(number(s, "queue", "max_bytes"));
+            assertThat(server.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * A map whose {@code ArrayList} keys all share one hash code made Kryo's HashMap decoding
+     * quadratic (651 KB took about 145 s of a worker). Two of them at once must not stop the
+     * server from answering others.
+     */
+    @Test
+    void shouldNotLetAMapOfCollidingKeysPinTheWorkers() throws Exception {
+        // Keys [a, b] with 31 * (31 + a) + b constant collide; they are inserted distinct and then
+        // changed in place, so building the map here is not quadratic too.
+        Map<Object, Object> map = new java.util.HashMap<>();
+        List<List<Integer>> keys = new ArrayList<>();
+        for (int a = 0; a < 56_000; a++) {
+            List<Integer> k = new ArrayList<>(List.of(a, a));
+            keys.add(k);
+            map.put(k, 0);
+        }
+        for (int a = 0; a < keys.size(); a++) keys.get(a).set(1, 1_000_000 - 31 * a);
+        io.wkr.protocol.PayloadCodec obj = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of());
+        io.wkr.protocol.PayloadCodec.Encoded colliding = obj.encode(map, 0);
+        assertThat(colliding.payload().length).isGreaterThan(600_000);
+        try (CliProcess server = serve(EchoTestWorker.class, "-num_worker", "2")) {
+            int[] ports = server.awaitReady(WAIT);
+            try (RawPeer attacker = new RawPeer("127.0.0.1", ports[0], ports[1], "attacker");
+                    RawPeer user = new RawPeer("127.0.0.1", ports[0], ports[1], "user")) {
+                attacker.handshake(WAIT);
+                user.handshake(WAIT);
+                attacker.send(attacker.identity(), ascii("m1"), colliding.payload(), colliding.info());
+                attacker.send(attacker.identity(), ascii("m2"), colliding.payload(), colliding.info());
+                for (int i = 0; i < 20; i++) {
+                    assertThat(outcome(user.call("u" + i, obj.encode("hello " + i, 0).payload(),
+                            obj.encode("hello " + i, 0).info(), Duration.ofSeconds(20)))).isEqualTo("OK");
+                }
+                Set<String> answered = new HashSet<>();
+                while (answered.size() < 2) {
+                    List<byte[]> r = attacker.receive(WAIT);
+                    assertThat(r).as("an answer to each colliding map").isNotNull();
+                    String id = new String(r.get(1), StandardCharsets.US_ASCII);
+                    if (id.startsWith("m")) answered.add(id);
+                }
+            }
+            assertThat(server.process().isAlive()).isTrue();
+        }
+    }
+
     @Test
     void shouldExitOneSayingWhoCalledSystemExitInPredictAndAnswerTheRequest() throws Exception {
         try (CliProcess server = serve(AbuseWorkers.ExitInPredict.class)) {
