@@ -159,7 +159,7 @@ final class RawTarget implements Target {
 
         @Override
         public Reply receive(long timeoutNanos) {
-            recv.setReceiveTimeOut((int) Math.max(1, timeoutNanos / 1_000_000));
+            recv.setReceiveTimeOut((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutNanos / 1_000_000)));
             byte[] first = recv.recv(0);
             if (first == null) return null;
             byte[][] frames = new byte[4][];
