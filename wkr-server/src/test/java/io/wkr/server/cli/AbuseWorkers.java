@@ -10,13 +10,16 @@ import java.util.concurrent.CountDownLatch;
 public final class AbuseWorkers {
     private AbuseWorkers() {}
 
-    /** Echoes, taking 100 ms per batch: a model that is slower than its clients. */
-    public static final class SlowEcho extends WKRHardWorker<Void, Object, Object> {
+    /** A worker without a model: each one below only decides what {@code predict} does. */
+    abstract static class NoModel extends WKRHardWorker<Void, Object, Object> {
         @Override
         public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
             return null;
         }
+    }
 
+    /** Echoes, taking 100 ms per batch: a model that is slower than its clients. */
+    public static final class SlowEcho extends NoModel {
         @Override
         public List<Object> predict(Void model, List<Object> inputs) throws InterruptedException {
             Thread.sleep(100); // the model's own work, not synchronisation
@@ -25,12 +28,7 @@ public final class AbuseWorkers {
     }
 
     /** Calls {@code System.exit(3)} on the input {@code "exit"}, echoes anything else. */
-    public static final class ExitInPredict extends WKRHardWorker<Void, Object, Object> {
-        @Override
-        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
-            return null;
-        }
-
+    public static final class ExitInPredict extends NoModel {
         @Override
         public List<Object> predict(Void model, List<Object> inputs) {
             if (inputs.contains("exit")) System.exit(3);
@@ -39,12 +37,7 @@ public final class AbuseWorkers {
     }
 
     /** Never returns from {@code predict} on the input {@code "hang"}; echoes anything else. */
-    public static final class HangInPredict extends WKRHardWorker<Void, Object, Object> {
-        @Override
-        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
-            return null;
-        }
-
+    public static final class HangInPredict extends NoModel {
         @Override
         public List<Object> predict(Void model, List<Object> inputs) throws InterruptedException {
             if (inputs.contains("hang")) new CountDownLatch(1).await();
@@ -53,12 +46,7 @@ public final class AbuseWorkers {
     }
 
     /** Allocates until the heap is exhausted on the input {@code "oom"}; echoes anything else. */
-    public static final class OutOfMemoryInPredict extends WKRHardWorker<Void, Object, Object> {
-        @Override
-        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
-            return null;
-        }
-
+    public static final class OutOfMemoryInPredict extends NoModel {
         @Override
         public List<Object> predict(Void model, List<Object> inputs) {
             if (inputs.contains("oom")) {

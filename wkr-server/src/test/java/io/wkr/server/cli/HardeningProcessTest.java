@@ -247,6 +247,13 @@ class HardeningProcessTest {
         }
     }
 
+    /** Sends {@code value} with the obj protocol as request {@code id}. */
+    private static void sendObj(RawPeer peer, String id, Object value) {
+        io.wkr.protocol.PayloadCodec.Encoded e = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of())
+                .encode(value, 0);
+        peer.send(peer.identity(), ascii(id), e.payload(), e.info());
+    }
+
     /** Sends an obj payload and returns the outcome of its reply. */
     private static String objCall(RawPeer peer, String id, io.wkr.protocol.PayloadCodec.Encoded e) {
         return outcome(peer.call(id, e.payload(), e.info(), WAIT));
@@ -329,8 +336,7 @@ class HardeningProcessTest {
             int[] ports = server.awaitReady(WAIT);
             try (RawPeer peer = new RawPeer("127.0.0.1", ports[0], ports[1], "exit")) {
                 peer.handshake(WAIT);
-                var exit = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of()).encode("exit", 0);
-                peer.send(peer.identity(), ascii("x"), exit.payload(), exit.info());
+                sendObj(peer, "x", "exit");
                 List<byte[]> reply = peer.receive(WAIT);
                 assertThat(reply).as("an answer to the request whose predict called System.exit").isNotNull();
                 assertThat(outcome(reply)).isEqualTo("SHUTTING_DOWN");
@@ -347,8 +353,7 @@ class HardeningProcessTest {
             int[] ports = server.awaitReady(WAIT);
             try (RawPeer peer = new RawPeer("127.0.0.1", ports[0], ports[1], "oom")) {
                 peer.handshake(WAIT);
-                var oom = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of()).encode("oom", 0);
-                peer.send(peer.identity(), ascii("x"), oom.payload(), oom.info());
+                sendObj(peer, "x", "oom");
             }
             assertThat(server.awaitExit(WAIT)).isEqualTo(3);
             assertThat(server.output()).contains("OutOfMemoryError");
@@ -364,8 +369,7 @@ class HardeningProcessTest {
             int[] ports = server.awaitReady(WAIT);
             try (RawPeer peer = new RawPeer("127.0.0.1", ports[0], ports[1], "oom")) {
                 peer.handshake(WAIT);
-                var oom = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of()).encode("oom", 0);
-                peer.send(peer.identity(), ascii("x"), oom.payload(), oom.info());
+                sendObj(peer, "x", "oom");
                 List<byte[]> reply = peer.receive(WAIT);
                 assertThat(reply).isNotNull();
                 assertThat(outcome(reply)).isEqualTo("WORKER_FAILED");
@@ -381,8 +385,7 @@ class HardeningProcessTest {
             int[] ports = server.awaitReady(WAIT);
             try (RawPeer peer = new RawPeer("127.0.0.1", ports[0], ports[1], "hang")) {
                 peer.handshake(WAIT);
-                var hang = io.wkr.protocol.PayloadCodec.of(io.wkr.protocol.Protocol.OBJ, List.of()).encode("hang", 0);
-                peer.send(peer.identity(), ascii("x"), hang.payload(), hang.info());
+                sendObj(peer, "x", "hang");
                 int http = httpPort(server);
                 Await.until(() -> {
                     try {
