@@ -1,7 +1,6 @@
 package io.wkr.server.http;
 
 import io.wkr.protocol.ErrorCode;
-import io.wkr.protocol.WKRException;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.stats.ServerStats;
 import java.net.URI;
@@ -72,7 +71,7 @@ final class HttpEdge extends Handler.Wrapper {
                 encode.handle(x, route == Route.ENCODE_FILE);
                 return true;
             }
-        } catch (HttpError | WKRException e) {
+        } catch (RuntimeException e) { // HttpError, WKRException; anything else is a logged 500
             x.fail(e);
             return true;
         }

@@ -16,7 +16,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -119,7 +119,7 @@ public final class HttpFrontend implements AutoCloseable {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         int queue = config.maxQueueSize() + config.numWorker() * config.batchSize();
         AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue), r -> {
             Thread t = new Thread(r, "wkr-http-reply-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
