@@ -75,7 +75,7 @@ class HttpHeapTest {
             HttpCalls http = new HttpCalls(server.awaitHttpPort(Duration.ofSeconds(60)));
             Map<Integer, Integer> answers = flood(http, array("1"));
             assertThat(answers.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(CONCURRENT * ROUNDS);
-            assertThat(answers.keySet()).as(answers.toString()).isSubsetOf(200, 400, 413, 429).contains(200);
+            assertThat(answers.keySet()).as(answers.toString()).isSubsetOf(200, 400, 413, 429);
             assertStillServing(server, http, "[1, 2]", "\"data\":[1.0,2.0]");
             // 75 MB with its tensor: queued alone, but its echo and the echo's JSON cannot be held: 500
             Map<Integer, Integer> wide = flood(http, floatSixtyFour());
