@@ -913,9 +913,9 @@
   function sendFile() {
     var f = fileInput.files && fileInput.files[0];
     if (!f) return;
-    var form = new FormData();
-    form.append('file', f, f.name);
-    send('/encode/file', { method: 'POST', body: form }, f.name + ' (' + fmtBytes(f.size) + ')', sendFileBtn);
+    // the file itself as the body: the server refuses form bodies on data routes (any page could send those)
+    send('/encode/file', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: f },
+      f.name + ' (' + fmtBytes(f.size) + ')', sendFileBtn);
   }
 
   $('json-form').addEventListener('submit', function (e) {

@@ -1,0 +1,79 @@
+package io.wkr.server.http;
+
+import static io.wkr.server.http.HttpCalls.errorCode;
+import static io.wkr.server.http.HttpCalls.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wkr.protocol.Protocol;
+import io.wkr.server.WKRServer;
+import io.wkr.server.testing.ScriptedWorker;
+import io.wkr.server.testing.TestServers;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Numeric inputs over HTTP are range-checked, never wrapped or clamped: a shape of 2^32+2, a
+ * uint8 of 300, a timeout of NaN or -5 are 400s; a timeout of Infinity is no deadline (not an
+ * immediate 504). The exhaustive dtype table is in {@link JsonInputsTest}.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HttpInputLimitsTest {
+    private final ScriptedWorker.Controls controls = new ScriptedWorker.Controls();
+    @TempDir Path dir;
+    private WKRServer server;
+    private HttpCalls http;
+
+    @BeforeEach
+    void start() {
+        server = TestServers.start(TestServers.config(dir).protocol(Protocol.NUMPY).httpPort(0).build(),
+                () -> new ScriptedWorker(controls));
+        http = new HttpCalls(server.httpPort());
+    }
+
+    @AfterEach
+    void stop() {
+        controls.release();
+        server.close();
+    }
+
+    private void assertBadRequest(HttpResponse<String> r, String text) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(errorCode(r)).isEqualTo("BAD_REQUEST");
+        assertThat(r.body()).contains(text);
+    }
+
+    @Test
+    void shapesAndValuesOutOfRangeAre400() throws Exception {
+        assertBadRequest(http.post("/encode", "{\"dtype\": \"uint8\", \"shape\": [4294967298], \"data\": [1, 2]}"),
+                "4294967298");
+        assertBadRequest(http.post("/encode", "{\"dtype\": \"uint8\", \"data\": [1, 300]}"), "out of range for uint8");
+        assertBadRequest(http.post("/encode", "{\"dtype\": \"int32\", \"data\": [1.5]}"), "not an integer");
+        assertBadRequest(http.post("/encode", "{\"dtype\": \"float32\", \"data\": [1e39]}"), "out of range for float32");
+        HttpResponse<String> ok = http.post("/encode", "{\"dtype\": \"uint8\", \"shape\": [2], \"data\": [0, 255]}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(json(ok).get("result")).isEqualTo(Map.of("dtype", "uint8", "shape", List.of(2), "data", List.of(0, 255)));
+        HttpResponse<String> big = http.post("/encode", "{\"dtype\": \"uint64\", \"data\": [18446744073709551615]}");
+        assertThat(big.body()).contains("[18446744073709551615]");
+    }
+
+    @Test
+    void timeoutsAreCheckedAndInfinityIsNoDeadline() throws Exception {
+        HttpResponse<String> infinite = http.post("/encode?timeout_ms=Infinity", "[1]");
+        assertThat(infinite.statusCode()).as(infinite.body()).isEqualTo(200);
+        assertThat(http.post("/encode?timeout_ms=1e13", "[1]").statusCode()).isEqualTo(200);
+        assertThat(http.send("POST", "/encode", "[1]".getBytes(), "X-Timeout-Ms", "Infinity").statusCode()).isEqualTo(200);
+        assertBadRequest(http.post("/encode?timeout_ms=NaN", "[1]"), "timeout_ms");
+        assertBadRequest(http.post("/encode?timeout_ms=-5", "[1]"), "timeout_ms");
+        assertBadRequest(http.post("/encode?timeout_ms=0x10", "[1]"), "timeout_ms");
+        assertBadRequest(http.post("/encode?timeout_ms=5d", "[1]"), "timeout_ms");
+        assertBadRequest(http.send("POST", "/encode", "[1]".getBytes(), "X-Timeout-Ms", "soon"), "timeout_ms");
+    }
+}
