@@ -183,7 +183,7 @@ public final class WKRServer implements AutoCloseable {
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
         if (config.httpPort() != null) {
-            http = new HttpFrontend(config, admission, stats, this::status, this::ready);
+            http = new HttpFrontend(config, admission, stats, this::status, this::ready, replyBudget);
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {

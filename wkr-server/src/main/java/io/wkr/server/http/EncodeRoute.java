@@ -4,6 +4,7 @@ import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.batching.Deadlines;
 import io.wkr.server.batching.Job;
 import java.nio.charset.StandardCharsets;
@@ -38,12 +39,18 @@ final class EncodeRoute {
     private final ServerConfig config;
     private final Admission admission;
     private final Executor replies;
+    private final MemoryBudget replyMemory;
     private final AtomicLong requestIds = new AtomicLong();
 
-    EncodeRoute(ServerConfig config, Admission admission, Executor replies) {
+    /**
+     * @param replyMemory the reply budget ({@code -max_reply_bytes}): a result and its JSON hold
+     *     their bytes there until they are written, as ZeroMQ replies do until they are sent
+     */
+    EncodeRoute(ServerConfig config, Admission admission, Executor replies, MemoryBudget replyMemory) {
         this.config = config;
         this.admission = admission;
         this.replies = replies;
+        this.replyMemory = replyMemory;
     }
 
     /**
@@ -104,7 +111,7 @@ final class EncodeRoute {
             }
             byte[] id = Long.toString(requestIds.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
             job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), input, reservation.held(),
-                    new HttpCompletion(x, replies, admission.memory()), x.arrivalNanos, deadline);
+                    new HttpCompletion(x, replies, replyMemory), x.arrivalNanos, deadline);
         } catch (RuntimeException e) {
             reservation.release();
             x.fail(e);

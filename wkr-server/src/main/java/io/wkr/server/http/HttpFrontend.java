@@ -10,6 +10,7 @@ import io.javalin.http.staticfiles.Location;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,12 +64,14 @@ public final class HttpFrontend implements AutoCloseable {
     /**
      * @param status builds the status map ({@code WKRServer.status()})
      * @param ready true while the server is ready to serve
+     * @param replyMemory the reply budget ({@code -max_reply_bytes}): HTTP results and their JSON
+     *     hold their bytes there until written; reported in {@code /metrics}
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
-            Supplier<Map<String, Object>> status, BooleanSupplier ready) {
+            Supplier<Map<String, Object>> status, BooleanSupplier ready, MemoryBudget replyMemory) {
         this.config = config;
         this.replies = replyExecutor(config);
-        HttpEdge edge = new HttpEdge(config, stats, new EncodeRoute(config, admission, replies));
+        HttpEdge edge = new HttpEdge(config, stats, new EncodeRoute(config, admission, replies, replyMemory));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.addConnector((server, httpConfig) -> {
@@ -92,7 +95,8 @@ public final class HttpFrontend implements AutoCloseable {
             cfg.routes.get("/ready", ctx -> readiness(ctx, admission, ready));
             cfg.routes.get("/status", ctx -> json(ctx, 200, status.get()));
             cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusText.CONTENT_TYPE).result(PrometheusText.render(
-                    stats, admission.queue().size(), admission.queue().capacity(), ready.getAsBoolean())));
+                    stats, admission.queue().size(), admission.queue().capacity(), ready.getAsBoolean(),
+                    admission.memory(), replyMemory)));
             cfg.routes.get("/", this::dashboard);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 // Javalin's own answers (404 ...) in our envelope

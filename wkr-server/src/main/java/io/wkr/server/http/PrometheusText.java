@@ -1,6 +1,7 @@
 package io.wkr.server.http;
 
 import io.wkr.protocol.ErrorCode;
+import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import io.wkr.server.stats.WorkerState;
 import io.wkr.server.stats.WorkerStats;
@@ -11,7 +12,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Writes the server's statistics in the Prometheus text exposition format (version 0.0.4):
  * request and error counters by code, queue depth, inference vs execution counts, histograms of
- * batch size, queue wait, compute time and end-to-end latency, and per-worker state.
+ * batch size, queue wait, compute time and end-to-end latency, per-worker state, and the memory
+ * budgets with the replies dropped by reason.
  */
 final class PrometheusText {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,10 +24,33 @@ final class PrometheusText {
 
     private PrometheusText() {}
 
-    static String render(ServerStats stats, int queueDepth, int queueCapacity, boolean ready) {
+    static String render(ServerStats stats, int queueDepth, int queueCapacity, boolean ready, MemoryBudget queueMemory,
+            MemoryBudget replyMemory) {
         PrometheusText p = new PrometheusText();
         p.write(stats, queueDepth, queueCapacity, ready);
+        p.memory(stats, queueMemory, replyMemory);
         return p.out.toString();
+    }
+
+    private void memory(ServerStats s, MemoryBudget queueMemory, MemoryBudget replyMemory) {
+        header("wkr_queue_bytes", "gauge", "Bytes admitted requests hold until answered (payloads, bodies, decoded data).");
+        sample("wkr_queue_bytes", "", queueMemory.used());
+        header("wkr_queue_max_bytes", "gauge", "-max_queue_bytes: past it new requests are answered OVERLOADED.");
+        sample("wkr_queue_max_bytes", "", queueMemory.limit());
+        header("wkr_reply_waiting_bytes", "gauge", "Bytes of replies waiting to be taken by their subscribers.");
+        sample("wkr_reply_waiting_bytes", "", replyMemory.used());
+        header("wkr_reply_max_bytes", "gauge", "-max_reply_bytes: workers wait for room past it.");
+        sample("wkr_reply_max_bytes", "", replyMemory.limit());
+        header("wkr_replies_dropped_total", "counter", "Replies that reached no client, by reason.");
+        long noSubscriber = s.droppedNoSubscriber.sum();
+        long slow = s.droppedSlowSubscriber.sum();
+        sample("wkr_replies_dropped_total", label("reason", "no_subscriber"), noSubscriber);
+        sample("wkr_replies_dropped_total", label("reason", "slow_subscriber"), slow);
+        sample("wkr_replies_dropped_total", label("reason", "other"), Math.max(0, s.droppedReplies.sum() - noSubscriber - slow));
+        header("wkr_subscribers", "gauge", "Connections on port_out.");
+        sample("wkr_subscribers", "", s.subscribers.get());
+        header("wkr_subscribers_evicted_total", "counter", "port_out connections closed for not reading their replies.");
+        sample("wkr_subscribers_evicted_total", "", s.evictedSubscribers.sum());
     }
 
     private void write(ServerStats s, int queueDepth, int queueCapacity, boolean ready) {

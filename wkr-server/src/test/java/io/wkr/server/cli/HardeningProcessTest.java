@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wkr.protocol.Wire;
 import io.wkr.server.testing.Await;
+import io.wkr.server.testing.CliProcess;
 import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.RawPeer;
 import java.io.IOException;
@@ -23,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +40,6 @@ import org.zeromq.ZMQ;
 @Timeout(180)
 class HardeningProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Pattern HTTP_PORT = Pattern.compile("HTTP on port (\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -55,10 +53,7 @@ class HardeningProcessTest {
     }
 
     private static int httpPort(CliProcess server) {
-        Await.until(() -> HTTP_PORT.matcher(server.output()).find(), WAIT, "the HTTP port in the log");
-        Matcher m = HTTP_PORT.matcher(server.output());
-        m.find();
-        return Integer.parseInt(m.group(1));
+        return server.awaitHttpPort(WAIT);
     }
 
     @SuppressWarnings("unchecked")

@@ -55,6 +55,8 @@ class HttpInputLimitsTest {
         assertBadRequest(http.post("/encode", "{\"dtype\": \"uint8\", \"shape\": [4294967298], \"data\": [1, 2]}"),
                 "4294967298");
         assertBadRequest(http.post("/encode", "{\"dtype\": \"uint8\", \"data\": [1, 300]}"), "out of range for uint8");
+        // numpy's unicode dtype is not uint32 (the name used to be lower-cased into "<u4")
+        assertBadRequest(http.post("/encode", "{\"dtype\": \"<U4\", \"data\": [1]}"), "dtype");
         assertBadRequest(http.post("/encode", "{\"dtype\": \"int32\", \"data\": [1.5]}"), "not an integer");
         assertBadRequest(http.post("/encode", "{\"dtype\": \"float32\", \"data\": [1e39]}"), "out of range for float32");
         HttpResponse<String> ok = http.post("/encode", "{\"dtype\": \"uint8\", \"shape\": [2], \"data\": [0, 255]}");

@@ -53,6 +53,7 @@ class HttpSlowBodyTest {
             s.getOutputStream().flush();
         }
         Await.until(() -> server.stats().received.sum() == SLOW, Duration.ofSeconds(60), "every slow request started");
+        assertThat(queueBytes()).as("the bodies being read hold memory").isPositive();
 
         HttpResponse<String> health = http.sendAsync("GET", "/health", null).get(5, TimeUnit.SECONDS);
         assertThat(health.statusCode()).isEqualTo(200);
@@ -67,5 +68,11 @@ class HttpSlowBodyTest {
                 Duration.ofSeconds(30), "every slow request answered as failed once its client left");
         assertThat(server.stats().received.sum()).isEqualTo(SLOW + 1);
         assertThat(http.sendAsync("GET", "/health", null).get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        Await.until(() -> queueBytes() == 0, Duration.ofSeconds(30), "what the bodies held given back");
+    }
+
+    @SuppressWarnings("unchecked")
+    private long queueBytes() {
+        return ((Number) ((java.util.Map<String, Object>) server.status().get("queue")).get("bytes")).longValue();
     }
 }

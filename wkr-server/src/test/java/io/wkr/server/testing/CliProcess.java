@@ -1,6 +1,5 @@
-package io.wkr.server.cli;
+package io.wkr.server.testing;
 
-import io.wkr.server.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,8 @@ import java.util.regex.Pattern;
  * A CLI main class run in a child JVM on this test's class path, with stdout and stderr
  * collected. {@link #close()} kills it if it is still running.
  */
-final class CliProcess implements AutoCloseable {
+public final class CliProcess implements AutoCloseable {
+    private static final Pattern HTTP_PORT = Pattern.compile("HTTP on port (\\d+)");
     private static final Pattern READY = Pattern.compile("wkr-serving-start ready: port_in (\\d+) port_out (\\d+)");
 
     private final Process process;
@@ -34,15 +34,15 @@ final class CliProcess implements AutoCloseable {
      * The JVM options {@code scripts/wkr-serving-start} passes by default (a test checks that they
      * agree), for tests that must see what a server started by the launcher does.
      */
-    static final List<String> LAUNCHER_JVM = List.of("-XX:+ExitOnOutOfMemoryError", "-Xmx192m");
+    public static final List<String> LAUNCHER_JVM = List.of("-XX:+ExitOnOutOfMemoryError", "-Xmx192m");
 
     /** Starts {@code java -cp <test class path> mainClass args} in {@code dir}. */
-    static CliProcess start(Path dir, Class<?> mainClass, String... args) throws IOException {
+    public static CliProcess start(Path dir, Class<?> mainClass, String... args) throws IOException {
         return start(dir, List.of(), mainClass, args);
     }
 
     /** Starts {@code java jvmOptions -cp <test class path> mainClass args} in {@code dir}. */
-    static CliProcess start(Path dir, List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
+    public static CliProcess start(Path dir, List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -62,16 +62,16 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
-    String output() {
+    public String output() {
         return output.toString();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** Waits for the ready line and returns {port_in, port_out}; fails if the process dies first. */
-    int[] awaitReady(Duration timeout) {
+    public int[] awaitReady(Duration timeout) {
         Await.until(() -> READY.matcher(output()).find() || !process.isAlive(), timeout, "ready line");
         Matcher m = READY.matcher(output());
         if (!m.find()) throw new AssertionError("server did not become ready:\n" + output());
@@ -79,7 +79,7 @@ final class CliProcess implements AutoCloseable {
     }
 
     /** Waits for the process to end and returns its exit code; the output is complete then. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("process still running after " + timeout + ":\n" + output());
         }
@@ -88,6 +88,19 @@ final class CliProcess implements AutoCloseable {
     }
 
 
+
+    /** Waits for the ready line and returns the HTTP port the server logged; fails if it dies first or has none. */
+    public int awaitHttpPort(Duration timeout) {
+        awaitReady(timeout);
+        Matcher m = HTTP_PORT.matcher(output());
+        if (!m.find()) throw new AssertionError("the server serves no HTTP:\n" + output());
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** True while the process runs (and is not a zombie). */
+    public boolean running() {
+        return Processes.running(process.pid());
+    }
 
     @Override
     public void close() {
