@@ -3,19 +3,13 @@ package io.wkr.server.http;
 import static io.wkr.server.http.HttpCalls.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wkr.server.ServerConfig;
-import io.wkr.server.WKRServer;
-import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a web page in a visitor's browser can make the server do: no model runs from a page of
@@ -24,22 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rebinding).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HttpBrowserSafetyTest {
-    private final ScriptedWorker.Controls controls = new ScriptedWorker.Controls();
-    @TempDir Path dir;
-    private WKRServer server;
-    private HttpCalls http;
-
-    private void start(ServerConfig.Builder b) {
-        server = TestServers.start(b.httpPort(0).build(), () -> new ScriptedWorker(controls));
-        http = new HttpCalls(server.httpPort());
-    }
-
-    @AfterEach
-    void stop() {
-        controls.release();
-        if (server != null) server.close();
-    }
+class HttpBrowserSafetyTest extends ScriptedHttpServer {
 
     private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
         return http.send("POST", path, body.getBytes(StandardCharsets.UTF_8), headers);

@@ -3,23 +3,17 @@ package io.wkr.server.http;
 import static io.wkr.server.http.HttpCalls.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wkr.server.ServerConfig;
-import io.wkr.server.WKRServer;
 import io.wkr.server.testing.Await;
-import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The error contract on every path: a JSON envelope with the right status for malformed bodies,
@@ -27,23 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * counters that add up (received = succeeded + failed) after a mix of good and bad requests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HttpErrorContractTest {
+class HttpErrorContractTest extends ScriptedHttpServer {
     private static final String BOUNDARY = "wkr-test-boundary";
-    private final ScriptedWorker.Controls controls = new ScriptedWorker.Controls();
-    @TempDir Path dir;
-    private WKRServer server;
-    private HttpCalls http;
-
-    private void start(ServerConfig.Builder b) {
-        server = TestServers.start(b.httpPort(0).build(), () -> new ScriptedWorker(controls));
-        http = new HttpCalls(server.httpPort());
-    }
-
-    @AfterEach
-    void stop() {
-        controls.release();
-        if (server != null) server.close();
-    }
 
     private static byte[] form(String field, String filename, byte[] content) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();

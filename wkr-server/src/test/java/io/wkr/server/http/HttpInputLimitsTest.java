@@ -5,19 +5,14 @@ import static io.wkr.server.http.HttpCalls.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
-import io.wkr.server.WKRServer;
-import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Numeric inputs over HTTP are range-checked, never wrapped or clamped: a shape of 2^32+2, a
@@ -25,23 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * immediate 504). The exhaustive dtype table is in {@link JsonInputsTest}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HttpInputLimitsTest {
-    private final ScriptedWorker.Controls controls = new ScriptedWorker.Controls();
-    @TempDir Path dir;
-    private WKRServer server;
-    private HttpCalls http;
-
+class HttpInputLimitsTest extends ScriptedHttpServer {
     @BeforeEach
-    void start() {
-        server = TestServers.start(TestServers.config(dir).protocol(Protocol.NUMPY).httpPort(0).build(),
-                () -> new ScriptedWorker(controls));
-        http = new HttpCalls(server.httpPort());
-    }
-
-    @AfterEach
-    void stop() {
-        controls.release();
-        server.close();
+    void startNumpy() {
+        start(TestServers.config(dir).protocol(Protocol.NUMPY));
     }
 
     private void assertBadRequest(HttpResponse<String> r, String text) throws Exception {

@@ -4,11 +4,8 @@ import static io.wkr.server.http.HttpCalls.errorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
-import io.wkr.server.ServerConfig;
 import io.wkr.server.WKRHardWorker;
-import io.wkr.server.WKRServer;
 import io.wkr.server.testing.Await;
-import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Refusing costs little: with the queue or the memory budget full a request is answered 429
@@ -31,22 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP reply threads, never by a model's worker.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HttpOverloadTest {
-    private final ScriptedWorker.Controls controls = new ScriptedWorker.Controls();
-    @TempDir Path dir;
-    private WKRServer server;
-    private HttpCalls http;
-
-    private void start(ServerConfig.Builder b) {
-        server = TestServers.start(b.httpPort(0).build(), () -> new ScriptedWorker(controls));
-        http = new HttpCalls(server.httpPort());
-    }
-
-    @AfterEach
-    void stop() {
-        controls.release();
-        if (server != null) server.close();
-    }
+class HttpOverloadTest extends ScriptedHttpServer {
 
     private CompletableFuture<HttpResponse<String>> postAsync(String body) {
         return http.sendAsync("POST", "/encode", body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
