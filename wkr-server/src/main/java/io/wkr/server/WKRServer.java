@@ -149,10 +149,11 @@ public final class WKRServer implements AutoCloseable {
         // JeroMQ drops the connection of a peer that sends more (it allocates what the header claims).
         frontend.setMaxMsgSize(2L * Math.max(config.maxRequestBytes(), Ventilator.MAX_INFO_BYTES) + 65_536);
         portIn = bind(frontend, config.portIn(), "port_in");
-        replyBudget = new MemoryBudget("max_reply_bytes", config.maxReplyBytes());
+        replyBudget = new MemoryBudget("max_reply_bytes", config.maxReplyBytes(),
+                config.maxReplyBytes() / Sink.HEADROOM_SHARE);
         try {
             sink = Sink.bind(config.bindHost(), config.portOut(), stats,
-                    config.maxQueueSize() + config.numWorker() * config.batchSize() + 65_536, replyBudget,
+                    config.maxQueueSize() + config.numWorker() * config.batchSize() + 4096, replyBudget,
                     config.slowSubscriberTimeout(), t -> failed("the sink", t));
         } catch (UncheckedIOException e) {
             throw new IllegalStateException("cannot bind port_out tcp://" + config.bindHost() + ":" + config.portOut()

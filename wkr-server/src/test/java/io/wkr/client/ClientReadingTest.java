@@ -87,9 +87,13 @@ class ClientReadingTest {
         // make JeroMQ throw EINTR in the receiver thread, which then died with every future after it.
         try (WKRServer server = start(1); WKRClient client = new WKRClient(TestServers.client(server)
                 .timeout(Duration.ofSeconds(20)).build())) {
-            CompletableFuture<Object> interrupted = client.encodeAsync("first")
-                    .whenComplete((v, e) -> Thread.currentThread().interrupt());
-            assertThat(interrupted.get(20, TimeUnit.SECONDS)).isEqualTo("first");
+            // "block" holds the model until the callback is attached, so the reply cannot arrive first
+            // (a callback attached to a completed future would run, and interrupt, this thread)
+            CompletableFuture<Object> first = client.encodeAsync("block");
+            controls.awaitBlocked();
+            CompletableFuture<Object> interrupted = first.whenComplete((v, e) -> Thread.currentThread().interrupt());
+            controls.release();
+            assertThat(interrupted.get(20, TimeUnit.SECONDS)).isEqualTo("block");
             for (int i = 0; i < 5; i++) {
                 assertThat(client.encodeAsync("async-" + i).get(20, TimeUnit.SECONDS)).isEqualTo("async-" + i);
             }

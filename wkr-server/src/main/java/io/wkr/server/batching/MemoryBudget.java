@@ -12,9 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemoryBudget {
     private final String name;
     private final long limit;
+    /** Bytes {@link #reserveWithin} leaves free for {@link #tryReserve}: kept for those that must not wait. */
+    private final long headroom;
     private final AtomicLong used = new AtomicLong();
     private final AtomicLong peak = new AtomicLong();
     private final Object lock = new Object();
+    /** Waiters in arrival order; only the first may reserve. Guarded by {@link #lock}. */
+    private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
     /** Threads waiting in {@link #reserveWithin}; read without the lock by {@link #release}. */
     private volatile int waiters;
 
@@ -23,9 +27,19 @@ public final class MemoryBudget {
      * @param limit bytes; at least 1
      */
     public MemoryBudget(String name, long limit) {
+        this(name, limit, 0);
+    }
+
+    /**
+     * @param headroom bytes that {@link #reserveWithin} leaves free, for {@link #tryReserve} callers
+     *     that must not wait (error replies given by the thread that reads every client, say)
+     */
+    public MemoryBudget(String name, long limit, long headroom) {
         if (limit < 1) throw new IllegalArgumentException(name + " < 1: " + limit);
+        if (headroom < 0 || headroom >= limit) throw new IllegalArgumentException("headroom not in 0.." + (limit - 1));
         this.name = name;
         this.limit = limit;
+        this.headroom = headroom;
     }
 
     /** Reserves {@code bytes} if they fit under the limit; false (nothing reserved) otherwise. */
@@ -43,36 +57,41 @@ public final class MemoryBudget {
     }
 
     /**
-     * Reserves {@code bytes}, waiting up to {@code timeoutNanos} for room. An amount larger than
-     * the whole limit is granted when nothing else is reserved, so it waits for the budget to empty
-     * instead of forever.
+     * Reserves {@code bytes}, waiting up to {@code timeoutNanos} for room below the limit less the
+     * headroom. Waiters are served in the order they came, and while anyone waits a newcomer waits behind them, so a large amount
+     * is not passed over by small ones forever. An amount larger than the whole limit is granted
+     * when nothing else is reserved, so it waits for the budget to empty instead of forever.
      *
      * @return false, holding nothing, when no room came in time
      */
     public boolean reserveWithin(long bytes, long timeoutNanos) throws InterruptedException {
         if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
-        if (tryReserveOrAlone(bytes)) return true;
+        if (waiters == 0 && tryReserveOrAlone(bytes, limit - headroom)) return true;
         long deadline = System.nanoTime() + timeoutNanos;
         synchronized (lock) {
+            Object me = new Object();
+            queue.addLast(me);
             waiters++;
             try {
-                while (!tryReserveOrAlone(bytes)) {
+                while (queue.peekFirst() != me || !tryReserveOrAlone(bytes, limit - headroom)) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) return false;
                     java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
                 }
                 return true;
             } finally {
+                queue.remove(me);
                 waiters--;
+                lock.notifyAll(); // the next in line may go now
             }
         }
     }
 
-    private boolean tryReserveOrAlone(long bytes) {
+    private boolean tryReserveOrAlone(long bytes, long max) {
         while (true) {
             long u = used.get();
             long next = u + bytes;
-            if ((next > limit && u != 0) || next < 0) return false;
+            if ((next > max && u != 0) || next < 0) return false;
             if (used.compareAndSet(u, next)) {
                 notePeak(next);
                 return true;

@@ -139,27 +139,31 @@ public final class ServingStart implements Callable<Integer> {
     }
 
     /**
-     * Waits for the server to stop. A stop the server started by itself (a failed stage, no worker
-     * left) drains like any other; if that drain does not end within {@link #stopLimit}, the process
-     * ends anyway, with status 1: no server stays up half-stopped.
+     * Waits for the server to stop. Whatever started the stop (a remote {@code TERMINATION}, a
+     * failed stage, no worker left), if it has not ended within {@link #stopLimit} the process ends
+     * anyway, with status 1: no server stays up half-stopped.
      */
     private void awaitStop(WKRServer server) throws InterruptedException {
-        long failedAt = 0;
+        long stoppingSince = 0;
         while (!server.awaitTermination(Duration.ofMillis(500))) {
-            if (server.failure().isEmpty()) continue;
+            if (server.state() != WKRServer.State.DRAINING && server.failure().isEmpty()) continue;
             long now = System.nanoTime();
-            if (failedAt == 0) failedAt = now;
-            if (now - failedAt > stopLimit(server).toNanos()) {
-                logger.error("wkr-serving-start: the server failed ({}) and did not stop within {} s; exiting",
-                        server.failure().get(), stopLimit(server).toSeconds());
+            if (stoppingSince == 0) stoppingSince = now;
+            if (now - stoppingSince > stopLimit(server).toNanos()) {
+                logger.error("wkr-serving-start: the server {} and did not stop within {} s; exiting",
+                        server.failure().map(f -> "failed (" + f + ")").orElse("was asked to stop"),
+                        stopLimit(server).toSeconds());
                 Runtime.getRuntime().halt(Cli.FAILED);
             }
         }
     }
 
-    /** How long a stop may take before the process ends without it: the drain plus 20 s to close. */
+    /**
+     * How long a stop may take before the process ends without it: the drain, plus the most the
+     * closing steps may take (two 10 s joins, two 5 s closes), plus 10 s.
+     */
     private static Duration stopLimit(WKRServer server) {
-        return server.config().drainTimeout().plusSeconds(20);
+        return server.config().drainTimeout().plusSeconds(40);
     }
 
     /**
@@ -203,7 +207,7 @@ public final class ServingStart implements Callable<Integer> {
         logger.info("wkr-serving-start: signal received, draining (up to {} s)",
                 server.config().drainTimeout().toSeconds());
         if (!stopWithin(server, server.config().drainTimeout())) {
-            logger.error("wkr-serving-start: the drain did not end within {} s; exiting", stopLimit(server).toSeconds());
+            logger.error("wkr-serving-start: the stop did not end within {} s; exiting", stopLimit(server).toSeconds());
             Runtime.getRuntime().halt(Cli.FAILED);
         }
         try {
@@ -214,13 +218,13 @@ public final class ServingStart implements Callable<Integer> {
         Runtime.getRuntime().halt(server.failure().isPresent() ? Cli.FAILED : Cli.OK);
     }
 
-    /** Closes the server with this drain on another thread; false when it has not stopped 20 s after the drain. */
+    /** Closes the server with this drain on another thread; false when it has not stopped 40 s after the drain. */
     private static boolean stopWithin(WKRServer server, Duration drain) {
         Thread closer = new Thread(() -> server.close(drain), "wkr-signal-stop");
         closer.setDaemon(true);
         closer.start();
         try {
-            return server.awaitTermination(drain.plusSeconds(20));
+            return server.awaitTermination(drain.plusSeconds(40));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

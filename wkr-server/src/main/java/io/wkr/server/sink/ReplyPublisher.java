@@ -50,7 +50,22 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private static final int SMALL = 2048;
     /** More connections than this are refused (each costs a socket and its buffers). */
     static final int MAX_SUBSCRIBERS = 16_384;
+    /**
+     * What connections may hold besides replies (input buffers, subscriptions, about 1 KiB each for
+     * the rest), all together: past it new connections and subscriptions are refused.
+     */
+    static final long MAX_CONNECTION_STATE_BYTES = 16L << 20;
+    /** Counted per connection for its socket and objects, beside its buffer and subscriptions. */
+    private static final long CONNECTION_BYTES = 1024;
+    /** Counted per subscription beside its bytes (the key, the sets it is in). */
+    private static final long SUBSCRIPTION_BYTES = 96;
     private static final int MAX_GATHER = 64;
+    /**
+     * The most one write offers: the JDK copies heap buffers into a temporary direct buffer of the
+     * size offered and keeps it for the thread, so an unbounded offer would copy (and keep) all
+     * that waits for a slow reader.
+     */
+    private static final long MAX_WRITE = 1L << 20;
 
     private final Selector selector;
     private final ServerSocketChannel server;
@@ -69,6 +84,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private final List<Subscriber> touched = new ArrayList<>();
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final Set<Subscriber> matched = new LinkedHashSet<>();
+    private final SelectionKey acceptKey;
+    /** Accepting is paused until this time after the listening socket failed (out of file descriptors). */
+    private long acceptPausedUntil;
+    private long stateBytes;
     private long lastViolationLog;
     private long lastDropLog;
 
@@ -90,7 +109,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             ch.bind("*".equals(host) ? new InetSocketAddress(port) : new InetSocketAddress(host, port), 1024);
             ch.configureBlocking(false);
-            ch.register(selector, SelectionKey.OP_ACCEPT);
+            this.acceptKey = ch.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException | RuntimeException e) {
             ch.close();
             selector.close();
@@ -106,6 +125,11 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     int subscriberCount() {
         return subscribers.size();
+    }
+
+    /** What connections hold now besides replies (buffers, subscriptions, a share for each one). */
+    long stateBytes() {
+        return stateBytes;
     }
 
     /** True when nothing waits for any subscriber. */
@@ -138,40 +162,72 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
     }
 
-    private void accept() throws IOException {
-        SocketChannel ch;
-        while ((ch = server.accept()) != null) {
-            if (subscribers.size() >= MAX_SUBSCRIBERS) {
-                ch.close();
-                violation("more than " + MAX_SUBSCRIBERS + " connections on port_out; refused one");
+    private void accept() {
+        while (true) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                // Out of file descriptors, say: the socket stays ready, so pause instead of spinning.
+                violation("cannot accept a connection (" + e.getMessage() + "); accepting paused for 100 ms");
+                acceptKey.interestOps(0);
+                acceptPausedUntil = System.nanoTime() + 100_000_000L;
+                return;
+            }
+            if (ch == null) return;
+            if (subscribers.size() >= MAX_SUBSCRIBERS || stateBytes + CONNECTION_BYTES > MAX_CONNECTION_STATE_BYTES) {
+                closeQuietly(ch);
+                violation("connections on port_out hold " + subscribers.size() + " sockets and " + stateBytes
+                        + " bytes of state; refused one");
                 continue;
             }
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Subscriber s = new Subscriber(ch, String.valueOf(ch.getRemoteAddress()), System.nanoTime());
+            Subscriber s;
             try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                s = new Subscriber(ch, String.valueOf(ch.getRemoteAddress()), System.nanoTime());
                 s.key = ch.register(selector, SelectionKey.OP_READ, s);
-            } catch (ClosedChannelException e) {
+            } catch (IOException e) {
+                closeQuietly(ch);
                 continue;
             }
             subscribers.add(s);
+            stateBytes += CONNECTION_BYTES + s.bufferCapacity();
             stats.subscribers.set(subscribers.size());
             s.out.add(new Subscriber.Outbound(new ByteBuffer[] {ByteBuffer.wrap(Subscriber.HELLO)}, 0, null));
             flush(s);
         }
     }
 
-    private void readFrom(Subscriber s) {
+    private static void closeQuietly(SocketChannel ch) {
         try {
-            if (!s.read(this)) {
+            ch.close();
+        } catch (IOException e) {
+            // nothing more to do with it
+        }
+    }
+
+    private void readFrom(Subscriber s) {
+        long buffer = s.bufferCapacity();
+        try {
+            boolean open = s.read(this);
+            stateBytes += s.bufferCapacity() - buffer;
+            if (!open) {
+                close(s, null);
+                return;
+            }
+            if (stateBytes > MAX_CONNECTION_STATE_BYTES) {
+                violation(s.peer + ": connections hold " + stateBytes + " bytes of state; closed one that grew its buffer");
                 close(s, null);
                 return;
             }
         } catch (Subscriber.ProtocolViolation e) {
+            stateBytes += s.bufferCapacity() - buffer;
             violation(s.peer + ": " + e.getMessage());
             close(s, null);
             return;
         } catch (IOException e) {
+            stateBytes += s.bufferCapacity() - buffer;
             close(s, null);
             return;
         }
@@ -185,6 +241,12 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             violation(s.peer + ": more than " + Subscriber.MAX_SUBSCRIPTIONS + " subscriptions; ignored one");
             return;
         }
+        long cost = topic.length + SUBSCRIPTION_BYTES;
+        if (stateBytes + cost > MAX_CONNECTION_STATE_BYTES) {
+            violation("subscriptions on port_out hold too much memory (" + stateBytes + " bytes); ignored one");
+            return;
+        }
+        stateBytes += cost;
         s.subscriptions().add(topic); // a repeated subscription counts again, as in ZeroMQ
         topics.computeIfAbsent(ByteBuffer.wrap(topic), t -> new HashSet<>(2)).add(s);
         lengths[topic.length]++;
@@ -196,6 +258,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         for (int i = 0; i < subs.size(); i++) {
             if (Arrays.equals(subs.get(i), topic)) {
                 subs.remove(i);
+                stateBytes -= topic.length + SUBSCRIPTION_BYTES;
                 lengths[topic.length]--;
                 if (!containsTopic(subs, topic)) removeTopic(s, topic);
                 return;
@@ -241,19 +304,26 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
         byte[][] parts = {e.identity(), e.requestId(), e.payload(), e.info()};
         long size = wireSize(e);
-        byte[] small = size <= SMALL ? contiguous(parts, (int) size) : null;
-        byte[] headers = small == null ? new byte[4 * 9] : null;
+        byte[] small;
+        byte[] headers;
+        try {
+            small = size <= SMALL ? contiguous(parts, (int) size) : null;
+            headers = small == null ? new byte[4 * 9] : null;
+        } catch (RuntimeException ex) {
+            budget.release(charge);
+            throw ex;
+        }
         Subscriber.Held held = new Subscriber.Held(charge);
         long now = System.nanoTime();
         for (Subscriber s : matched) {
             if (s.closed) continue;
             if (stalled(s, now)) {
-                dropped(s, size);
+                droppedFor(s, size);
                 continue;
             }
             ByteBuffer[] bufs = small != null ? new ByteBuffer[] {ByteBuffer.wrap(small)} : Subscriber.frames(parts, headers);
             if (s.out.isEmpty()) s.lastProgressNanos = now;
-            s.out.add(new Subscriber.Outbound(bufs, size, held));
+            s.out.add(new Subscriber.Outbound(bufs, size, held, now));
             held.holders++;
             s.pendingBytes += size;
             if (!s.touched) {
@@ -261,7 +331,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
                 touched.add(s);
             }
         }
-        if (held.holders == 0) budget.release(charge);
+        if (held.holders == 0) {
+            budget.release(charge);
+            stats.droppedReplies.increment(); // every subscriber it was for is stalled
+        }
         return held.holders;
     }
 
@@ -278,8 +351,8 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         return s.pendingBytes > 0 && now - s.lastProgressNanos > STALL_NANOS;
     }
 
-    private void dropped(Subscriber s, long size) {
-        stats.droppedReplies.increment();
+    /** A reply is not queued for {@code s}, which does not read. */
+    private void droppedFor(Subscriber s, long size) {
         stats.droppedSlowSubscriber.increment();
         long now = System.nanoTime();
         if (now - lastDropLog > 5_000_000_000L) {
@@ -313,17 +386,39 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private void flush(Subscriber s) {
         try {
             while (!s.out.isEmpty()) {
+                // Offer at most MAX_GATHER non-empty buffers and MAX_WRITE bytes; a buffer that
+                // would pass MAX_WRITE is offered in part, through a view whose progress is copied back.
                 int n = 0;
+                long offered = 0;
+                ByteBuffer part = null;
+                ByteBuffer partOf = null;
+                gather:
                 for (Subscriber.Outbound o : s.out) {
-                    for (int i = o.next; i < o.buffers.length && n < MAX_GATHER; i++) gather[n++] = o.buffers[i];
-                    if (n == MAX_GATHER) break;
+                    for (int i = o.next; i < o.buffers.length; i++) {
+                        ByteBuffer b = o.buffers[i];
+                        int r = b.remaining();
+                        if (r == 0) continue;
+                        if (n == MAX_GATHER) break gather;
+                        if (offered + r > MAX_WRITE) {
+                            if (n == 0 || offered < MAX_WRITE / 2) {
+                                part = b.duplicate();
+                                part.limit(part.position() + (int) (MAX_WRITE - offered));
+                                partOf = b;
+                                gather[n++] = part;
+                                offered += part.remaining();
+                            }
+                            break gather;
+                        }
+                        gather[n++] = b;
+                        offered += r;
+                    }
                 }
-                long written = s.channel.write(gather, 0, n);
-                boolean full = gather[n - 1].hasRemaining(); // the socket took less than was offered
+                long written = n == 0 ? 0 : s.channel.write(gather, 0, n);
                 Arrays.fill(gather, 0, n, null);
+                if (part != null) partOf.position(part.position());
                 if (written > 0) s.lastProgressNanos = System.nanoTime();
-                while (!s.out.isEmpty() && s.out.peekFirst().advance()) release(s, s.out.pollFirst());
-                if (full) break; // go on when the socket can take more
+                while (!s.out.isEmpty() && s.out.peekFirst().advance()) release(s, s.out.pollFirst(), true);
+                if (written < offered) break; // the socket is full: go on when it can take more
             }
         } catch (IOException e) {
             close(s, null);
@@ -333,56 +428,77 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (s.key.isValid() && s.key.interestOps() != ops) s.key.interestOps(ops);
     }
 
-    /** {@code o} was written, or dropped with {@code s}: {@code s} no longer holds it. */
-    private void release(Subscriber s, Subscriber.Outbound o) {
-        if (o.held == null) return;
+    /**
+     * {@code o} was written ({@code written}), or dropped with {@code s}: {@code s} no longer holds
+     * it. The reply's budget is given back with its last holder; a reply that reached none of its
+     * subscribers is counted as dropped then, once.
+     */
+    private void release(Subscriber s, Subscriber.Outbound o, boolean written) {
+        Subscriber.Held h = o.held;
+        if (h == null) return;
         s.pendingBytes -= o.size;
-        if (--o.held.holders == 0) budget.release(o.held.bytes);
+        if (written) h.delivered = true;
+        if (--h.holders == 0) {
+            budget.release(h.bytes);
+            if (!h.delivered) stats.droppedReplies.increment();
+        }
     }
 
     /**
-     * Disconnects subscribers that have been stalled for the slow-subscriber timeout, or for {@link
-     * #STALL_NANOS} when {@code pressed} (someone waits for room in the reply budget), and those
-     * that never finished the handshake within the timeout.
+     * Disconnects subscribers that have been stalled for the slow-subscriber timeout, and those
+     * that never finished the handshake within it. When {@code pressed} (someone waits for room in
+     * the reply budget) also those stalled for {@link #STALL_NANOS}, and those that hold more than a
+     * quarter of the budget with their oldest reply waiting longer than that: a reader too slow to
+     * take its replies must not hold the budget every other client needs. Also resumes accepting
+     * connections after a pause.
      */
     void evictStalled(long now, boolean pressed) {
-        List<Subscriber> stalled = null;
+        if (acceptPausedUntil != 0 && now - acceptPausedUntil > 0 && acceptKey.isValid()) {
+            acceptPausedUntil = 0;
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+        List<Subscriber> evict = null;
         for (Subscriber s : subscribers) {
-            boolean evict = s.state != Subscriber.State.ACTIVE
+            boolean out = s.state != Subscriber.State.ACTIVE
                     ? now - s.connectedNanos > slowNanos
-                    : stalled(s, now) && (pressed || now - s.lastProgressNanos > slowNanos);
-            if (evict) {
-                if (stalled == null) stalled = new ArrayList<>();
-                stalled.add(s);
+                    : stalled(s, now) && (pressed || now - s.lastProgressNanos > slowNanos)
+                            || pressed && hogging(s, now);
+            if (out) {
+                if (evict == null) evict = new ArrayList<>();
+                evict.add(s);
             }
         }
-        if (stalled == null) return;
-        for (Subscriber s : stalled) {
+        if (evict == null) return;
+        for (Subscriber s : evict) {
+            stats.evictedSubscribers.increment();
             if (s.state != Subscriber.State.ACTIVE) {
                 violation(s.peer + ": no ZMTP handshake within " + slowNanos / 1_000_000_000L + " s; disconnected");
                 close(s, "handshake timeout");
                 continue;
             }
-            logger.warn("disconnecting {}: {} bytes of replies have waited for it for {} ms without it reading{}; they are"
-                    + " dropped", s.peer, s.pendingBytes, (now - s.lastProgressNanos) / 1_000_000,
-                    pressed ? " while the reply budget is full" : "");
-            stats.evictedSubscribers.increment();
+            logger.warn("disconnecting {}: {} bytes of replies wait for it, the oldest for {} ms, and it took nothing for "
+                    + "{} ms{}; they are dropped", s.peer, s.pendingBytes, (now - s.out.peekFirst().queuedNanos) / 1_000_000,
+                    (now - s.lastProgressNanos) / 1_000_000, pressed ? " while the reply budget is full" : "");
             close(s, "evicted");
         }
+    }
+
+    /** Holds more than a quarter of the reply budget, and its oldest reply has waited over {@link #STALL_NANOS}. */
+    private boolean hogging(Subscriber s, long now) {
+        return s.pendingBytes > budget.limit() / 4 && !s.out.isEmpty() && now - s.out.peekFirst().queuedNanos > STALL_NANOS;
     }
 
     private void close(Subscriber s, String why) {
         if (s.closed) return;
         s.closed = true;
         for (Subscriber.Outbound o : s.out) {
-            if (o.held != null) {
-                stats.droppedReplies.increment();
-                stats.droppedSlowSubscriber.increment();
-            }
-            release(s, o);
+            if (o.held != null) stats.droppedSlowSubscriber.increment();
+            release(s, o, false);
         }
         s.out.clear();
+        stateBytes -= CONNECTION_BYTES + s.bufferCapacity();
         for (byte[] t : s.subscriptions()) {
+            stateBytes -= t.length + SUBSCRIPTION_BYTES;
             lengths[t.length]--;
             removeTopic(s, t);
         }

@@ -29,10 +29,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sink implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Sink.class);
-    private static final Reply STOP = new Reply(null, 0, null, 0);
     private static final long TICK_MILLIS = 100;
     /** How long a stopping sink keeps writing what waits for subscribers. */
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /**
+     * The share of the reply budget that workers' replies leave free for the replies that must not
+     * wait (error and status replies, given by the ventilator and by drains as well as by workers).
+     */
+    public static final int HEADROOM_SHARE = 16;
 
     /** A reply and what the statistics need to know about it. */
     private record Reply(Envelope envelope, long arrivalNanos, ErrorCode error, long charge) {}
@@ -46,6 +50,8 @@ public final class Sink implements Runnable {
     private final long maxWaitNanos;
     /** The sink thread is (about to be) waiting in select: a new reply must wake it. */
     private volatile boolean sleeping;
+    /** Asked to stop: the sink publishes what is queued, lingers, and ends. */
+    private volatile boolean stopping;
 
     private Sink(ReplyPublisher publisher, ServerStats stats, MemoryBudget budget, int capacity,
             Duration slowSubscriberTimeout, Consumer<Throwable> onFailure) {
@@ -63,7 +69,8 @@ public final class Sink implements Runnable {
      * @param host interface to bind, {@code *} for all
      * @param port port, 0 for an ephemeral one ({@link #port()} reads it back)
      * @param capacity replies that may wait to be published before workers wait
-     * @param replyBudget bytes of replies that may wait for subscribers ({@code -max_reply_bytes})
+     * @param replyBudget bytes of replies that may wait for subscribers ({@code -max_reply_bytes}),
+     *     with a headroom of {@code 1/HEADROOM_SHARE} of it that {@link #put} leaves to {@link #offer}
      * @param slowSubscriberTimeout how long a subscriber may hold waiting replies without reading
      * @param onFailure told that the sink thread is dying of this; must not block
      * @throws UncheckedIOException when the port cannot be bound
@@ -113,9 +120,11 @@ public final class Sink implements Runnable {
     }
 
     /**
-     * Queues a reply without waiting; {@code arrivalNanos < 0} marks a control reply that is not
-     * counted as a data request. False (and counted as dropped) when the queue or the reply budget
-     * is full.
+     * Queues a reply without waiting: for error, status and control replies, which must never
+     * hold up the thread that gives them (the ventilator, admission, a drain). They may use the
+     * whole reply budget, including the {@code 1/HEADROOM_SHARE} that {@link #put} leaves free for
+     * them. {@code arrivalNanos < 0} marks a control reply that is not counted as a data request.
+     * False (and counted as dropped) when the queue is full or the reply does not fit.
      */
     public boolean offer(Envelope reply, long arrivalNanos, ErrorCode error) {
         long size = ReplyPublisher.wireSize(reply);
@@ -131,14 +140,13 @@ public final class Sink implements Runnable {
         return false;
     }
 
-    /** Asks the sink to publish what is queued, write what it can within 2 s, then stop. */
+    /**
+     * Asks the sink to publish what is queued, write what it can within 2 s, then stop. Never
+     * blocks (the queue may be full of replies of a sink that died).
+     */
     public void stop() {
-        try {
-            queue.put(STOP);
-            publisher.wakeup();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopping = true;
+        publisher.wakeup();
     }
 
     /** Closes the port of a sink whose thread never ran (a start-up that failed half-way). */
@@ -156,24 +164,18 @@ public final class Sink implements Runnable {
         List<Reply> batch = new ArrayList<>(256);
         long lastTick = System.nanoTime();
         try {
-            boolean stopping = false;
-            while (!stopping) {
+            while (true) {
                 queue.drainTo(batch, 256);
                 if (batch.isEmpty()) {
+                    if (stopping && queue.isEmpty()) break; // workers are done by now: nothing more comes
                     sleeping = true;
                     try {
-                        publisher.select(queue.isEmpty() ? TICK_MILLIS : 0);
+                        publisher.select(queue.isEmpty() && !stopping ? TICK_MILLIS : 0);
                     } finally {
                         sleeping = false;
                     }
                 } else {
-                    for (Reply r : batch) {
-                        if (r == STOP) {
-                            stopping = true;
-                            break;
-                        }
-                        publish(r);
-                    }
+                    for (Reply r : batch) publish(r);
                     batch.clear();
                     publisher.flush();
                     publisher.select(0); // new subscribers, subscriptions and writable sockets, while busy
@@ -199,6 +201,14 @@ public final class Sink implements Runnable {
             throw new UncheckedIOException((IOException) t);
         } finally {
             publisher.close();
+            // Whatever is still queued (a sink that failed) is dropped, its budget given back.
+            batch.clear();
+            queue.drainTo(batch);
+            for (Reply r : batch) {
+                budget.release(r.charge);
+                stats.droppedReplies.increment();
+                if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
+            }
             logger.debug("sink stopped");
         }
     }

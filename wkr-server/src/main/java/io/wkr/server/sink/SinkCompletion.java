@@ -31,8 +31,13 @@ public final class SinkCompletion implements Completion {
         sink.put(new Envelope(job.identity(), job.requestId(), enc.payload(), enc.info()), job.arrivalNanos(), null);
     }
 
+    /**
+     * Error replies never wait for room in the reply budget: they are small, and they are given by
+     * the ventilator (refusals, expired deadlines) and by drains as well as by workers, which must
+     * not be held up by a client that does not read.
+     */
     @Override
     public void failed(Job job, ErrorCode code, String message) {
-        sink.put(Envelope.error(job.identity(), job.requestId(), code, message), job.arrivalNanos(), code);
+        sink.offer(Envelope.error(job.identity(), job.requestId(), code, message), job.arrivalNanos(), code);
     }
 }

@@ -38,7 +38,8 @@ final class Subscriber {
     static final int MAX_INBOUND_FRAME = 4096;
     /** Topics are client identities, which wkr answers only up to 255 bytes. */
     static final int MAX_TOPIC = 255;
-    static final int MAX_SUBSCRIPTIONS = 256;
+    /** A SUB socket of a wkr or wkr-serving client subscribes once, to its identity. */
+    static final int MAX_SUBSCRIPTIONS = 16;
 
     private static final int FLAG_MORE = 1;
     private static final int FLAG_LONG = 2;
@@ -76,6 +77,11 @@ final class Subscriber {
 
     List<byte[]> subscriptions() {
         return subscriptions;
+    }
+
+    /** The size of the input buffer: it grows for a large inbound frame, up to {@link #MAX_INBOUND_FRAME}. */
+    int bufferCapacity() {
+        return in.capacity();
     }
 
     /**
@@ -274,6 +280,8 @@ final class Subscriber {
     static final class Held {
         final long bytes;
         int holders;
+        /** Written in full to at least one subscriber. */
+        boolean delivered;
 
         Held(long bytes) {
             this.bytes = bytes;
@@ -285,12 +293,18 @@ final class Subscriber {
         final ByteBuffer[] buffers;
         final long size;
         final Held held;
+        final long queuedNanos;
         int next;
 
         Outbound(ByteBuffer[] buffers, long size, Held held) {
+            this(buffers, size, held, System.nanoTime());
+        }
+
+        Outbound(ByteBuffer[] buffers, long size, Held held, long queuedNanos) {
             this.buffers = buffers;
             this.size = size;
             this.held = held;
+            this.queuedNanos = queuedNanos;
         }
 
         /** Skips the buffers written in full; true when nothing of this message is left. */

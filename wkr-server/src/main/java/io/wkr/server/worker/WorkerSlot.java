@@ -77,9 +77,10 @@ final class WorkerSlot implements Runnable {
                         loaded.completeExceptionally(t);
                         return;
                     }
+                    if (pool.stopping()) return; // a drain: no reason to try again, nor to call it a failure
                     failedLoads++;
                     int retries = context.config().workerReloadRetries();
-                    if (failedLoads > retries || pool.stopping()) {
+                    if (failedLoads > retries) {
                         stats.state(WorkerState.FAILED);
                         logger.error("worker {} gave up: its model failed to load again {} times (-worker_reload_retries {})",
                                 context.workerId(), failedLoads, retries, t);
