@@ -6,7 +6,18 @@ import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import io.wkr.protocol.KryoSerializers.HashMapSerializer;
+import io.wkr.protocol.KryoSerializers.ImmutableListSerializer;
+import io.wkr.protocol.KryoSerializers.ImmutableMapSerializer;
+import io.wkr.protocol.KryoSerializers.IntSerializer;
+import io.wkr.protocol.KryoSerializers.ListSerializer;
+import io.wkr.protocol.KryoSerializers.LongSerializer;
 import io.wkr.protocol.KryoSerializers.MeteredKryo;
+import io.wkr.protocol.KryoSerializers.ObjectArraySerializer;
+import io.wkr.protocol.KryoSerializers.PrimitiveArraySerializer;
+import io.wkr.protocol.KryoSerializers.Sized;
+import io.wkr.protocol.KryoSerializers.StringSerializer;
+import io.wkr.protocol.KryoSerializers.TensorSerializer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -67,34 +78,36 @@ public final class KryoCodec implements PayloadCodec {
         k.setRegistrationRequired(true);
         k.setReferences(false);
         k.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-        k.register(String.class, new KryoSerializers.StringSerializer());
-        k.register(int.class, new KryoSerializers.IntSerializer());
-        k.register(long.class, new KryoSerializers.LongSerializer());
-        for (Class<?> c : List.of(float.class, double.class, short.class, char.class)) sized(k.getRegistration(c), HeapSizes.BOX, false);
+        k.register(String.class, new StringSerializer());
+        k.register(int.class, new IntSerializer());
+        k.register(long.class, new LongSerializer());
+        for (Class<?> c : List.of(float.class, double.class, short.class, char.class)) {
+            sized(k.getRegistration(c), HeapSizes.BOX, false);
+        }
         // byte and boolean: every boxed value is cached by the JDK, nothing to charge
         int id = 20;
-        k.register(byte[].class, new KryoSerializers.PrimitiveArraySerializer<byte[]>(1, Input::readBytes, (o, a) -> o.writeBytes(a), a -> a.length), id++);
-        k.register(short[].class, new KryoSerializers.PrimitiveArraySerializer<short[]>(2, Input::readShorts, (o, a) -> o.writeShorts(a, 0, a.length), a -> a.length), id++);
-        k.register(int[].class, new KryoSerializers.PrimitiveArraySerializer<int[]>(4, Input::readInts, (o, a) -> o.writeInts(a, 0, a.length), a -> a.length), id++);
-        k.register(long[].class, new KryoSerializers.PrimitiveArraySerializer<long[]>(8, Input::readLongs, (o, a) -> o.writeLongs(a, 0, a.length), a -> a.length), id++);
-        k.register(float[].class, new KryoSerializers.PrimitiveArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
-        k.register(double[].class, new KryoSerializers.PrimitiveArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
-        k.register(boolean[].class, new KryoSerializers.PrimitiveArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
-        k.register(String[].class, new KryoSerializers.ObjectArraySerializer<>(String[]::new, "a String[]"), id++);
-        k.register(Object[].class, new KryoSerializers.ObjectArraySerializer<>(Object[]::new, "an Object[]"), id++);
-        k.register(ArrayList.class, new KryoSerializers.ListSerializer(), id++);
-        k.register(HashMap.class, new KryoSerializers.HashMapSerializer(false), id++);
-        k.register(LinkedHashMap.class, new KryoSerializers.HashMapSerializer(true), id++);
-        k.register(Tensor.class, new KryoSerializers.TensorSerializer(), id++);
+        k.register(byte[].class, new PrimitiveArraySerializer<byte[]>(1, Input::readBytes, (o, a) -> o.writeBytes(a), a -> a.length), id++);
+        k.register(short[].class, new PrimitiveArraySerializer<short[]>(2, Input::readShorts, (o, a) -> o.writeShorts(a, 0, a.length), a -> a.length), id++);
+        k.register(int[].class, new PrimitiveArraySerializer<int[]>(4, Input::readInts, (o, a) -> o.writeInts(a, 0, a.length), a -> a.length), id++);
+        k.register(long[].class, new PrimitiveArraySerializer<long[]>(8, Input::readLongs, (o, a) -> o.writeLongs(a, 0, a.length), a -> a.length), id++);
+        k.register(float[].class, new PrimitiveArraySerializer<float[]>(4, Input::readFloats, (o, a) -> o.writeFloats(a, 0, a.length), a -> a.length), id++);
+        k.register(double[].class, new PrimitiveArraySerializer<double[]>(8, Input::readDoubles, (o, a) -> o.writeDoubles(a, 0, a.length), a -> a.length), id++);
+        k.register(boolean[].class, new PrimitiveArraySerializer<boolean[]>(1, Input::readBooleans, (o, a) -> o.writeBooleans(a, 0, a.length), a -> a.length), id++);
+        k.register(String[].class, new ObjectArraySerializer<>(String[]::new, "a String[]"), id++);
+        k.register(Object[].class, new ObjectArraySerializer<>(Object[]::new, "an Object[]"), id++);
+        k.register(ArrayList.class, new ListSerializer(), id++);
+        k.register(HashMap.class, new HashMapSerializer(false), id++);
+        k.register(LinkedHashMap.class, new HashMapSerializer(true), id++);
+        k.register(Tensor.class, new TensorSerializer(), id++);
         // Immutable JDK collections (List.of, Map.of, Arrays.asList, ...) travel as their
         // contents and are rebuilt as unmodifiable collections.
         for (Object c : List.of(List.of(), List.of(1), Arrays.asList(1), Collections.emptyList(),
                 Collections.singletonList(1), Collections.unmodifiableList(new ArrayList<>()))) {
-            k.register(c.getClass(), new KryoSerializers.ImmutableListSerializer(), id++);
+            k.register(c.getClass(), new ImmutableListSerializer(), id++);
         }
         for (Object c : List.of(Map.of(), Map.of(1, 1), Collections.emptyMap(), Collections.singletonMap(1, 1),
                 Collections.unmodifiableMap(new HashMap<>()))) {
-            k.register(c.getClass(), new KryoSerializers.ImmutableMapSerializer(), id++);
+            k.register(c.getClass(), new ImmutableMapSerializer(), id++);
         }
         id = FIRST_USER_ID;
         for (Class<?> c : userClasses) sized(k.register(c, id++), HeapSizes.instance(c), true);
@@ -104,7 +117,7 @@ public final class KryoCodec implements PayloadCodec {
     /** Makes a registration charge {@code bytes} per value read (and check the depth when it {@code nests}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void sized(Registration r, long bytes, boolean nests) {
-        r.setSerializer(new KryoSerializers.Sized(r.getSerializer(), bytes, nests));
+        r.setSerializer(new Sized(r.getSerializer(), bytes, nests));
     }
 
     @Override

@@ -68,7 +68,12 @@ public final class Wire {
      * #PREVIEW_CHARS} characters (control characters as {@code .}), then {@code ...(N chars)}.
      */
     public static String preview(String text) {
-        int n = Math.min(text.length(), PREVIEW_CHARS);
+        return preview(text, PREVIEW_CHARS);
+    }
+
+    /** As {@link #preview(String)}, with at most {@code maxChars} characters. */
+    public static String preview(String text, int maxChars) {
+        int n = Math.min(text.length(), maxChars);
         if (n > 0 && Character.isHighSurrogate(text.charAt(n - 1))) n--;
         StringBuilder b = new StringBuilder(n + 16);
         for (int i = 0; i < n; i++) {

@@ -33,9 +33,10 @@ import java.util.Objects;
  * @param maxQueueBytes bytes that admitted requests may hold until they are answered (payloads,
  *     HTTP bodies and what decoding them allocates); past it new requests are answered {@code
  *     OVERLOADED}. Default: 3/8 of the heap
- * @param maxReplyBytes bytes of replies that may wait for their subscribers (in the sink and in
- *     the connections of clients that read slowly or not at all); past it replies to such clients
- *     are dropped and counted. Default: 1/8 of the heap
+ * @param maxReplyBytes bytes of replies that may wait for their subscribers (in the sink, in the
+ *     connections of clients that read slowly or not at all, and HTTP results being written); past
+ *     it workers wait, and replies to clients that do not read are dropped and counted. Default:
+ *     1/8 of the heap
  * @param slowSubscriberTimeout how long a reply connection may hold unsent replies without taking
  *     a byte before it is closed (its replies counted as dropped)
  * @param workerReloadRetries how often a worker that lost its model tries to load it again (with

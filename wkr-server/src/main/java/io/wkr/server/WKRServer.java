@@ -6,11 +6,11 @@ import io.wkr.protocol.Tensor;
 import io.wkr.protocol.Wire;
 import io.wkr.server.batching.Admission;
 import io.wkr.server.batching.JobQueue;
-import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.http.HttpFrontend;
-import io.wkr.server.sink.SinkCompletion;
 import io.wkr.server.internal.AdminToken;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.sink.Sink;
+import io.wkr.server.sink.SinkCompletion;
 import io.wkr.server.stats.ServerStats;
 import io.wkr.server.stats.WorkerStats;
 import io.wkr.server.ventilator.Ventilator;
@@ -24,9 +24,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -65,7 +65,6 @@ public final class WKRServer implements AutoCloseable {
     private ZContext context;
     private JobQueue queue;
     private MemoryBudget memory;
-    private MemoryBudget replyBudget;
     private volatile String failure;
     private Sink sink;
     private Ventilator ventilator;
@@ -149,11 +148,9 @@ public final class WKRServer implements AutoCloseable {
         // JeroMQ drops the connection of a peer that sends more (it allocates what the header claims).
         frontend.setMaxMsgSize(2L * Math.max(config.maxRequestBytes(), Ventilator.MAX_INFO_BYTES) + 65_536);
         portIn = bind(frontend, config.portIn(), "port_in");
-        replyBudget = new MemoryBudget("max_reply_bytes", config.maxReplyBytes(),
-                config.maxReplyBytes() / Sink.HEADROOM_SHARE);
         try {
             sink = Sink.bind(config.bindHost(), config.portOut(), stats,
-                    config.maxQueueSize() + config.numWorker() * config.batchSize() + 4096, replyBudget,
+                    config.maxQueueSize() + config.numWorker() * config.batchSize() + 4096, config.maxReplyBytes(),
                     config.slowSubscriberTimeout(), t -> failed("the sink", t));
         } catch (UncheckedIOException e) {
             throw new IllegalStateException("cannot bind port_out tcp://" + config.bindHost() + ":" + config.portOut()
@@ -184,7 +181,7 @@ public final class WKRServer implements AutoCloseable {
         ventilatorThread.start();
         startMillis = System.currentTimeMillis();
         if (config.httpPort() != null) {
-            http = new HttpFrontend(config, admission, stats, this::status, this::ready, replyBudget);
+            http = new HttpFrontend(config, admission, stats, this::status, this::ready, sink.replyBudget());
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {
@@ -285,20 +282,7 @@ public final class WKRServer implements AutoCloseable {
         m.put("server_start_time", Instant.ofEpochMilli(startMillis).toString());
         m.put("server_current_time", Instant.now().toString());
         m.put("uptime_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
-        Map<String, Object> live = stats.toMap(queue.size(), queue.capacity());
-        m.putAll(live);
-        Map<String, Object> q = new LinkedHashMap<>();
-        q.put("depth", queue.size());
-        q.put("capacity", queue.capacity());
-        q.put("bytes", memory.used());
-        q.put("max_bytes", memory.limit());
-        q.put("peak_bytes", memory.peak());
-        m.put("queue", q);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> replies = (Map<String, Object>) m.get("replies");
-        replies.put("waiting_bytes", replyBudget.used());
-        replies.put("max_bytes", replyBudget.limit());
-        replies.put("peak_bytes", replyBudget.peak());
+        m.putAll(stats.toMap(queue.size(), queue.capacity(), memory, sink.replyBudget()));
         m.put("statistic", originalStatistic());
         return m;
     }

@@ -1,6 +1,7 @@
 package io.wkr.server.batching;
 
 import io.wkr.protocol.ErrorCode;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.util.function.IntSupplier;
 
@@ -48,10 +49,17 @@ public final class Admission {
 
     /** Why a request of {@code bytes} would be refused right now, or null when it would be queued. */
     public Refusal refusal(long bytes) {
-        if (draining) return new Refusal(ErrorCode.SHUTTING_DOWN, "server is draining and takes no new requests");
-        if (aliveWorkers.getAsInt() == 0) return new Refusal(ErrorCode.WORKER_FAILED, "no worker is alive to run this request");
+        Refusal r = closed();
+        if (r != null) return r;
         if (queue.size() >= queue.capacity()) return queueFull();
         if (bytes > memory.free()) return memoryFull(bytes);
+        return null;
+    }
+
+    /** Why no request is taken now (draining, no worker), or null. */
+    private Refusal closed() {
+        if (draining) return new Refusal(ErrorCode.SHUTTING_DOWN, "server is draining and takes no new requests");
+        if (aliveWorkers.getAsInt() == 0) return new Refusal(ErrorCode.WORKER_FAILED, "no worker is alive to run this request");
         return null;
     }
 
@@ -68,13 +76,14 @@ public final class Admission {
     }
 
     /**
-     * Queues the job, or answers it at once with the reason it cannot be queued.
+     * Queues the job, or answers it at once with the reason it cannot be queued. The job's bytes
+     * are taken from the memory budget here, unless it {@linkplain Job#adopt already holds them}.
      *
      * @return true when queued
      */
     public boolean admit(Job job) {
-        Refusal r = draining || aliveWorkers.getAsInt() == 0 ? refusal(job.bytes()) : null;
-        if (r == null && !job.hold(memory)) r = memoryFull(job.bytes());
+        Refusal r = closed();
+        if (r == null && !job.holds() && !job.hold(memory)) r = memoryFull(job.bytes());
         if (r == null && !queue.offer(job)) r = queueFull();
         if (r != null) {
             job.fail(r.code(), r.message()); // gives back what the job holds

@@ -2,6 +2,7 @@ package io.wkr.server.batching;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.OverloadedException;
+import io.wkr.server.internal.MemoryBudget;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,11 +83,6 @@ public final class Job {
         return bytes;
     }
 
-    /** Bytes this job holds from the server's memory budget now (0 before admission and after its answer). */
-    public long heldBytes() {
-        return Math.max(0, held.get());
-    }
-
     /**
      * Takes {@link #bytes()} from {@code budget} for this job, if they fit.
      *
@@ -95,11 +91,22 @@ public final class Job {
     boolean hold(MemoryBudget budget) {
         if (!budget.tryReserve(bytes)) return false;
         this.budget = budget;
-        if (held.getAndAdd(bytes) < 0) {
-            // answered meanwhile (cannot happen before admission, but stay exact)
-            budget.release(bytes);
-        }
+        held.set(bytes); // before the job is queued: nobody else can answer it yet
         return true;
+    }
+
+    /**
+     * Holds {@link #bytes()} that the caller already reserved in {@code budget} for this request
+     * (an HTTP body read into it), so they are not given back and taken again at admission.
+     */
+    public void adopt(MemoryBudget budget) {
+        this.budget = budget;
+        held.set(bytes);
+    }
+
+    /** True once the job holds its bytes in a budget ({@link #hold} or {@link #adopt}). */
+    boolean holds() {
+        return budget != null;
     }
 
     /**

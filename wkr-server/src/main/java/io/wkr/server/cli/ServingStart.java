@@ -149,10 +149,10 @@ public final class ServingStart implements Callable<Integer> {
             if (server.state() != WKRServer.State.DRAINING && server.failure().isEmpty()) continue;
             long now = System.nanoTime();
             if (stoppingSince == 0) stoppingSince = now;
-            if (now - stoppingSince > stopLimit(server).toNanos()) {
+            if (now - stoppingSince > stopLimit(server.config().drainTimeout()).toNanos()) {
                 logger.error("wkr-serving-start: the server {} and did not stop within {} s; exiting",
                         server.failure().map(f -> "failed (" + f + ")").orElse("was asked to stop"),
-                        stopLimit(server).toSeconds());
+                        stopLimit(server.config().drainTimeout()).toSeconds());
                 Runtime.getRuntime().halt(Cli.FAILED);
             }
         }
@@ -162,8 +162,8 @@ public final class ServingStart implements Callable<Integer> {
      * How long a stop may take before the process ends without it: the drain, plus the most the
      * closing steps may take (two 10 s joins, two 5 s closes), plus 10 s.
      */
-    private static Duration stopLimit(WKRServer server) {
-        return server.config().drainTimeout().plusSeconds(40);
+    private static Duration stopLimit(Duration drain) {
+        return drain.plusSeconds(40);
     }
 
     /**
@@ -207,7 +207,8 @@ public final class ServingStart implements Callable<Integer> {
         logger.info("wkr-serving-start: signal received, draining (up to {} s)",
                 server.config().drainTimeout().toSeconds());
         if (!stopWithin(server, server.config().drainTimeout())) {
-            logger.error("wkr-serving-start: the stop did not end within {} s; exiting", stopLimit(server).toSeconds());
+            logger.error("wkr-serving-start: the stop did not end within {} s; exiting",
+                    stopLimit(server.config().drainTimeout()).toSeconds());
             Runtime.getRuntime().halt(Cli.FAILED);
         }
         try {
@@ -218,13 +219,13 @@ public final class ServingStart implements Callable<Integer> {
         Runtime.getRuntime().halt(server.failure().isPresent() ? Cli.FAILED : Cli.OK);
     }
 
-    /** Closes the server with this drain on another thread; false when it has not stopped 40 s after the drain. */
+    /** Closes the server with this drain on another thread; false when it has not stopped within {@link #stopLimit}. */
     private static boolean stopWithin(WKRServer server, Duration drain) {
         Thread closer = new Thread(() -> server.close(drain), "wkr-signal-stop");
         closer.setDaemon(true);
         closer.start();
         try {
-            return server.awaitTermination(drain.plusSeconds(40));
+            return server.awaitTermination(stopLimit(drain));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

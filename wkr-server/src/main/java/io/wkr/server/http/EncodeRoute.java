@@ -4,9 +4,9 @@ import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
-import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.batching.Deadlines;
 import io.wkr.server.batching.Job;
+import io.wkr.server.internal.MemoryBudget;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -117,7 +117,8 @@ final class EncodeRoute {
             x.fail(e);
             return;
         }
-        reservation.release(); // the job takes its bytes itself
+        job.adopt(admission.memory()); // the job holds what the body and its decoding took
+        reservation.handOver();
         admission.admit(job);
     }
 

@@ -3,7 +3,7 @@ package io.wkr.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.WKRException;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;

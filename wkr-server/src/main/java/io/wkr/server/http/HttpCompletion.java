@@ -4,7 +4,7 @@ import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.Tensor;
 import io.wkr.server.batching.Completion;
 import io.wkr.server.batching.Job;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -12,7 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
  * Answers one HTTP request. The thread that completes the job (a model's worker, the deadline
  * sweep, admission) only hands the answer to the HTTP reply executor; the result is serialised
  * and written there ({@link Exchange#result}), so a large result never costs a worker its time.
- * A tensor or byte array result is counted in the memory budget until it is serialised. When the
+ * A tensor or byte array result is counted in the reply budget until it is serialised. When the
  * reply executor's queue is full, a result is dropped and answered 429 {@code OVERLOADED} at once
  * (a small body), and an error is written by the calling thread.
  */

@@ -10,7 +10,7 @@ import io.javalin.http.staticfiles.Location;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.io.IOException;
 import java.io.InputStream;

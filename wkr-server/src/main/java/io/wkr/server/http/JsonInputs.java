@@ -10,6 +10,7 @@ import io.wkr.protocol.DType;
 import io.wkr.protocol.DecodeBudget;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
+import io.wkr.protocol.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -77,8 +78,7 @@ final class JsonInputs {
 
     /** At most {@code max} characters of {@code s}, marked when cut. */
     static String quote(String s, int max) {
-        if (s == null) return "null";
-        return s.length() <= max ? s : s.substring(0, max) + "...(" + s.length() + " chars)";
+        return Wire.preview(String.valueOf(s), max);
     }
 
     /** The current token's text, cut to {@link #QUOTE} characters. */

@@ -1,7 +1,7 @@
 package io.wkr.server.http;
 
 import io.wkr.protocol.ErrorCode;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import io.wkr.server.stats.WorkerState;
 import io.wkr.server.stats.WorkerStats;

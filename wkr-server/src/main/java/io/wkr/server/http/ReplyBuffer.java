@@ -1,6 +1,6 @@
 package io.wkr.server.http;
 
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

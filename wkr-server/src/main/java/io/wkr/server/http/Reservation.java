@@ -4,17 +4,17 @@ import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.DecodeBudget;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.OverloadedException;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 
 /**
  * What one HTTP request holds in the server's memory budget ({@code -max_queue_bytes}) before it
  * is admitted: its body as it arrives, then what decoding the body allocates. Taken step by step
  * as memory is really allocated (a slow client holds only what it has sent), refused with
  * {@code OVERLOADED} (429) when the budget is full right now and with 413 when the request could
- * never fit, and given back all at once: just before the job is admitted (the job then holds its
- * {@linkplain #held() bytes} itself) or when the request fails. Decoding may allocate at most
- * {@link #DECODE_FACTOR} times the body plus {@link #DECODE_SLACK} bytes; past that the request is
- * a {@code BAD_REQUEST}. Used by one request at a time; the methods synchronise anyway.
+ * never fit, and handed over to the job when it is admitted (the job then holds those {@linkplain
+ * #held() bytes} until it is answered) or given back when the request fails. Decoding may allocate
+ * at most {@link #DECODE_FACTOR} times the body plus {@link #DECODE_SLACK} bytes; past that the
+ * request is a {@code BAD_REQUEST}. Used by one request at a time; the methods synchronise anyway.
  */
 final class Reservation implements DecodeBudget {
     /** Decoding may allocate this many times the body's size (plus {@link #DECODE_SLACK}). */
@@ -93,6 +93,15 @@ final class Reservation implements DecodeBudget {
     /** Bytes held now: what the admitted job will hold in their place. */
     synchronized long held() {
         return held;
+    }
+
+    /**
+     * Hands what is held over to the job that {@linkplain io.wkr.server.batching.Job#adopt adopts}
+     * it; later calls do nothing.
+     */
+    synchronized void handOver() {
+        released = true;
+        held = 0;
     }
 
     /** Gives everything back; later calls do nothing. */

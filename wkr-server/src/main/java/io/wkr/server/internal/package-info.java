@@ -1,2 +1,2 @@
-/** Server helpers that are not API: admin token, status encoding. */
+/** Server helpers that are not API: admin token, status encoding, memory budgets. */
 package io.wkr.server.internal;

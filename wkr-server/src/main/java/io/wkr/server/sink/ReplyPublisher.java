@@ -1,13 +1,12 @@
 package io.wkr.server.sink;
 
 import io.wkr.protocol.Envelope;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -67,12 +66,12 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      */
     private static final long MAX_WRITE = 1L << 20;
 
-    private final Selector selector;
-    private final ServerSocketChannel server;
-    private final int port;
     /** A subscriber with waiting replies whose socket took nothing for this long is stalled. */
     static final long STALL_NANOS = 1_000_000_000L;
 
+    private final Selector selector;
+    private final ServerSocketChannel server;
+    private final int port;
     private final MemoryBudget budget;
     private final long slowNanos;
     private final ServerStats stats;
@@ -121,10 +120,6 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     int port() {
         return port;
-    }
-
-    int subscriberCount() {
-        return subscribers.size();
     }
 
     /** What connections hold now besides replies (buffers, subscriptions, a share for each one). */

@@ -2,7 +2,7 @@ package io.wkr.server.sink;
 
 import io.wkr.protocol.Envelope;
 import io.wkr.protocol.ErrorCode;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +36,7 @@ public final class Sink implements Runnable {
      * The share of the reply budget that workers' replies leave free for the replies that must not
      * wait (error and status replies, given by the ventilator and by drains as well as by workers).
      */
-    public static final int HEADROOM_SHARE = 16;
+    static final int HEADROOM_SHARE = 16;
 
     /** A reply and what the statistics need to know about it. */
     private record Reply(Envelope envelope, long arrivalNanos, ErrorCode error, long charge) {}
@@ -69,14 +69,15 @@ public final class Sink implements Runnable {
      * @param host interface to bind, {@code *} for all
      * @param port port, 0 for an ephemeral one ({@link #port()} reads it back)
      * @param capacity replies that may wait to be published before workers wait
-     * @param replyBudget bytes of replies that may wait for subscribers ({@code -max_reply_bytes}),
-     *     with a headroom of {@code 1/HEADROOM_SHARE} of it that {@link #put} leaves to {@link #offer}
+     * @param maxReplyBytes bytes of replies that may wait for subscribers ({@code -max_reply_bytes}):
+     *     the reply budget, of which {@link #put} leaves {@code 1/HEADROOM_SHARE} to {@link #offer}
      * @param slowSubscriberTimeout how long a subscriber may hold waiting replies without reading
      * @param onFailure told that the sink thread is dying of this; must not block
      * @throws UncheckedIOException when the port cannot be bound
      */
-    public static Sink bind(String host, int port, ServerStats stats, int capacity, MemoryBudget replyBudget,
+    public static Sink bind(String host, int port, ServerStats stats, int capacity, long maxReplyBytes,
             Duration slowSubscriberTimeout, Consumer<Throwable> onFailure) {
+        MemoryBudget replyBudget = new MemoryBudget("max_reply_bytes", maxReplyBytes, maxReplyBytes / HEADROOM_SHARE);
         try {
             ReplyPublisher p = new ReplyPublisher(host, port, replyBudget, slowSubscriberTimeout, stats);
             return new Sink(p, stats, replyBudget, capacity, slowSubscriberTimeout, onFailure);

@@ -1,6 +1,7 @@
 package io.wkr.server.stats;
 
 import io.wkr.protocol.ErrorCode;
+import io.wkr.server.internal.MemoryBudget;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -110,7 +111,13 @@ public final class ServerStats {
         });
     }
 
-    public Map<String, Object> toMap(int queueDepth, int queueCapacity) {
+    /**
+     * The statistics as the status reports them.
+     *
+     * @param queueMemory what admitted requests hold ({@code -max_queue_bytes})
+     * @param replyMemory what replies waiting for subscribers hold ({@code -max_reply_bytes})
+     */
+    public Map<String, Object> toMap(int queueDepth, int queueCapacity, MemoryBudget queueMemory, MemoryBudget replyMemory) {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("received", received.sum());
@@ -126,7 +133,11 @@ public final class ServerStats {
         m.put("requests", req);
         m.put("throughput_rps", completedRate.perSecond(5));
         m.put("arrival_rps", receivedRate.perSecond(5));
-        m.put("queue", Map.of("depth", queueDepth, "capacity", queueCapacity));
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("depth", queueDepth);
+        q.put("capacity", queueCapacity);
+        putBudget(q, "bytes", queueMemory);
+        m.put("queue", q);
         Map<String, Object> b = new LinkedHashMap<>();
         long nb = batches.sum();
         b.put("count", nb);
@@ -151,11 +162,18 @@ public final class ServerStats {
         replies.put("dropped_no_subscriber", droppedNoSubscriber.sum());
         replies.put("dropped_slow_subscriber", droppedSlowSubscriber.sum());
         replies.put("evicted_subscribers", evictedSubscribers.sum());
+        putBudget(replies, "waiting_bytes", replyMemory);
         m.put("replies", replies);
         Map<String, Object> c = new LinkedHashMap<>();
         custom.forEach((k, s) -> c.put(k, s.toMap()));
         m.put("custom", c);
         return m;
+    }
+
+    private static void putBudget(Map<String, Object> m, String usedKey, MemoryBudget b) {
+        m.put(usedKey, b.used());
+        m.put("max_bytes", b.limit());
+        m.put("peak_bytes", b.peak());
     }
 
     private static final class CustomStat {

@@ -39,7 +39,7 @@ public final class WorkerPool {
     private final PayloadCodec codec;
     private final List<WorkerSlot> slots = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean stopping;
+    /** Counted down when the pool starts stopping: idle workers leave, a reload's backoff ends. */
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicInteger alive = new AtomicInteger();
     private final Consumer<String> onFatal;
@@ -117,7 +117,7 @@ public final class WorkerPool {
     }
 
     boolean stopping() {
-        return stopping;
+        return stopSignal.getCount() == 0;
     }
 
     /**
@@ -150,7 +150,6 @@ public final class WorkerPool {
      * @return true when every worker stopped in time
      */
     public boolean drain(Duration timeout) {
-        stopping = true;
         stopSignal.countDown();
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean clean = true;

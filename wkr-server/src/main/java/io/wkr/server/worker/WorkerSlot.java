@@ -34,6 +34,10 @@ final class WorkerSlot implements Runnable {
     private final WorkerStats stats;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private volatile List<Job> current = List.of();
+    /** Loads that failed in a row since the model was last loaded. */
+    private int failedLoads;
+    /** Counted among the pool's live workers (from the first load until it stops or gives up). */
+    private boolean up;
 
     WorkerSlot(WorkerPool pool, WorkerContext context, WorkerStats stats) {
         this.pool = pool;
@@ -56,8 +60,6 @@ final class WorkerSlot implements Runnable {
 
     @Override
     public void run() {
-        int failedLoads = 0;
-        boolean up = false;
         try {
             while (true) {
                 WKRHardWorker<Object, Object, Object> worker;
@@ -68,32 +70,8 @@ final class WorkerSlot implements Runnable {
                     Object env = worker.getEnv(context.deviceId(), context.tmpDir());
                     model = worker.getModel(env, context.config().modelDir(), context.config().modelName(), context.tmpDir());
                 } catch (Throwable t) {
-                    if (t instanceof OutOfMemoryError) pool.fatal("worker " + context.workerId() + " ran out of memory loading its model", t);
-                    stats.failed(t.toString());
-                    if (!loaded.isDone()) {
-                        // start-up: the server fails to start and says why
-                        stats.state(WorkerState.FAILED);
-                        logger.error("worker {} could not load its model", context.workerId(), t);
-                        loaded.completeExceptionally(t);
-                        return;
-                    }
-                    if (pool.stopping()) return; // a drain: no reason to try again, nor to call it a failure
-                    failedLoads++;
-                    int retries = context.config().workerReloadRetries();
-                    if (failedLoads > retries) {
-                        stats.state(WorkerState.FAILED);
-                        logger.error("worker {} gave up: its model failed to load again {} times (-worker_reload_retries {})",
-                                context.workerId(), failedLoads, retries, t);
-                        up = false;
-                        pool.slotLost(context.workerId(), t);
-                        return;
-                    }
-                    long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(failedLoads - 1, 16));
-                    logger.warn("worker {} could not load its model again ({} of {} retries): {}; next try in {} ms",
-                            context.workerId(), failedLoads, retries, t.toString(), backoff);
-                    stats.state(WorkerState.RESTARTING);
-                    if (!pool.pauseUnlessStopping(backoff)) return;
-                    continue;
+                    if (loadFailed(t)) continue;
+                    return;
                 }
                 failedLoads = 0;
                 stats.state(WorkerState.IDLE);
@@ -121,6 +99,40 @@ final class WorkerSlot implements Runnable {
             if (stats.state() != WorkerState.FAILED) stats.state(WorkerState.STOPPED);
             if (up) pool.slotDown();
         }
+    }
+
+    /**
+     * The model did not load. At start-up the server's start fails with the cause; after a fatal
+     * error the worker tries again after 1, 2, 4 ... s, up to {@code -worker_reload_retries}
+     * times, then gives up (the pool stops the server when no worker is left).
+     *
+     * @return true to try loading again
+     */
+    private boolean loadFailed(Throwable t) {
+        if (t instanceof OutOfMemoryError) pool.fatal("worker " + context.workerId() + " ran out of memory loading its model", t);
+        stats.failed(t.toString());
+        if (!loaded.isDone()) {
+            stats.state(WorkerState.FAILED);
+            logger.error("worker {} could not load its model", context.workerId(), t);
+            loaded.completeExceptionally(t);
+            return false;
+        }
+        if (pool.stopping()) return false; // a drain: no reason to try again, nor to call it a failure
+        failedLoads++;
+        int retries = context.config().workerReloadRetries();
+        if (failedLoads > retries) {
+            stats.state(WorkerState.FAILED);
+            logger.error("worker {} gave up: its model failed to load again {} times (-worker_reload_retries {})",
+                    context.workerId(), failedLoads, retries, t);
+            up = false;
+            pool.slotLost(context.workerId(), t);
+            return false;
+        }
+        long backoff = Math.min(MAX_BACKOFF_MILLIS, 1000L << Math.min(failedLoads - 1, 16));
+        logger.warn("worker {} could not load its model again ({} of {} retries): {}; next try in {} ms",
+                context.workerId(), failedLoads, retries, t.toString(), backoff);
+        stats.state(WorkerState.RESTARTING);
+        return pool.pauseUnlessStopping(backoff);
     }
 
     static String deviceName(int deviceId) {

@@ -9,7 +9,7 @@ import io.wkr.protocol.DecodeBudget;
 import io.wkr.protocol.OverloadedException;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

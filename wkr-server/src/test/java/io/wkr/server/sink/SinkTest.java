@@ -9,7 +9,7 @@ import io.wkr.protocol.PayloadCodec;
 import io.wkr.protocol.Protocol;
 import io.wkr.server.batching.Completion;
 import io.wkr.server.batching.Job;
-import io.wkr.server.batching.MemoryBudget;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.stats.ServerStats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SinkTest {
     private final ServerStats stats = new ServerStats(1, List.of());
-    private final MemoryBudget budget = new MemoryBudget("max_reply_bytes", 1 << 20, (1 << 20) / Sink.HEADROOM_SHARE);
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
@@ -35,7 +34,8 @@ class SinkTest {
      */
     @Test
     void shouldTakeErrorRepliesAtOnceWhenTheReplyBudgetIsFull() {
-        Sink sink = Sink.bind("127.0.0.1", 0, stats, 100, budget, Duration.ofSeconds(10), t -> { });
+        Sink sink = Sink.bind("127.0.0.1", 0, stats, 100, 1 << 20, Duration.ofSeconds(10), t -> { });
+        MemoryBudget budget = sink.replyBudget();
         try {
             // workers' replies nobody reads hold all the budget they may use: put would wait now
             budget.reserve(budget.limit() - budget.limit() / Sink.HEADROOM_SHARE);
@@ -56,7 +56,7 @@ class SinkTest {
     /** A sink whose thread died leaves a full queue behind: stopping it must not wait for room. */
     @Test
     void shouldStopWithoutWaitingOnAFullQueue() {
-        Sink sink = Sink.bind("127.0.0.1", 0, stats, 1, budget, Duration.ofSeconds(10), t -> { });
+        Sink sink = Sink.bind("127.0.0.1", 0, stats, 1, 1 << 20, Duration.ofSeconds(10), t -> { });
         try {
             assertThat(sink.offer(new Envelope(ascii("c"), ascii("1"), new byte[1], ascii("{}")), -1, null)).isTrue();
             assertTimeoutPreemptively(Duration.ofSeconds(2), sink::stop);

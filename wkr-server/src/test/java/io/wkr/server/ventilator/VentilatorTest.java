@@ -8,9 +8,9 @@ import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Wire;
 import io.wkr.server.ServerConfig;
 import io.wkr.server.batching.Admission;
-import io.wkr.server.batching.MemoryBudget;
 import io.wkr.server.batching.JobQueue;
 import io.wkr.server.internal.AdminToken;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.sink.Sink;
 import io.wkr.server.sink.SinkCompletion;
 import io.wkr.server.stats.ServerStats;
@@ -57,8 +57,7 @@ class VentilatorTest {
     private int portOut;
 
     private void start() {
-        sink = Sink.bind("127.0.0.1", 0, stats, 1000, new MemoryBudget("max_reply_bytes", 1 << 20),
-                Duration.ofSeconds(10), t -> { });
+        sink = Sink.bind("127.0.0.1", 0, stats, 1000, 1 << 20, Duration.ofSeconds(10), t -> { });
         portOut = sink.port();
         ZMQ.Socket frontend = context.createSocket(SocketType.PULL);
         portIn = frontend.bindToRandomPort("tcp://127.0.0.1");

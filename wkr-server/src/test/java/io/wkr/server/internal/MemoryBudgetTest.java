@@ -1,4 +1,4 @@
-package io.wkr.server.batching;
+package io.wkr.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,7 @@
-package io.wkr.server.batching;
+package io.wkr.server.internal;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,7 +20,7 @@ public final class MemoryBudget {
     private final AtomicLong peak = new AtomicLong();
     private final Object lock = new Object();
     /** Waiters in arrival order; only the first may reserve. Guarded by {@link #lock}. */
-    private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     /** Threads waiting in {@link #reserveWithin}; read without the lock by {@link #release}. */
     private volatile int waiters;
 
@@ -45,38 +47,30 @@ public final class MemoryBudget {
     /** Reserves {@code bytes} if they fit under the limit; false (nothing reserved) otherwise. */
     public boolean tryReserve(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
-        while (true) {
-            long u = used.get();
-            long next = u + bytes;
-            if (next > limit || next < 0) return false;
-            if (used.compareAndSet(u, next)) {
-                notePeak(next);
-                return true;
-            }
-        }
+        return tryReserve(bytes, limit, false);
     }
 
     /**
      * Reserves {@code bytes}, waiting up to {@code timeoutNanos} for room below the limit less the
-     * headroom. Waiters are served in the order they came, and while anyone waits a newcomer waits behind them, so a large amount
-     * is not passed over by small ones forever. An amount larger than the whole limit is granted
+     * headroom. Waiters are served in the order they came, and while anyone waits a newcomer waits
+     * behind them, so a large amount is not passed over by small ones forever. An amount larger than the whole limit is granted
      * when nothing else is reserved, so it waits for the budget to empty instead of forever.
      *
      * @return false, holding nothing, when no room came in time
      */
     public boolean reserveWithin(long bytes, long timeoutNanos) throws InterruptedException {
         if (bytes < 0) throw new IllegalArgumentException("bytes < 0: " + bytes);
-        if (waiters == 0 && tryReserveOrAlone(bytes, limit - headroom)) return true;
+        if (waiters == 0 && tryReserve(bytes, limit - headroom, true)) return true;
         long deadline = System.nanoTime() + timeoutNanos;
         synchronized (lock) {
             Object me = new Object();
             queue.addLast(me);
             waiters++;
             try {
-                while (queue.peekFirst() != me || !tryReserveOrAlone(bytes, limit - headroom)) {
+                while (queue.peekFirst() != me || !tryReserve(bytes, limit - headroom, true)) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) return false;
-                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
                 }
                 return true;
             } finally {
@@ -87,11 +81,12 @@ public final class MemoryBudget {
         }
     }
 
-    private boolean tryReserveOrAlone(long bytes, long max) {
+    /** Reserves if {@code used + bytes <= max}, or (with {@code alone}) if nothing is reserved at all. */
+    private boolean tryReserve(long bytes, long max, boolean alone) {
         while (true) {
             long u = used.get();
             long next = u + bytes;
-            if ((next > max && u != 0) || next < 0) return false;
+            if ((next > max && !(alone && u == 0)) || next < 0) return false;
             if (used.compareAndSet(u, next)) {
                 notePeak(next);
                 return true;
