@@ -1,7 +1,7 @@
 package io.wkr.examples;
 
 import io.wkr.client.ClientConfig;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import io.wkr.client.ClientConfig;
 import io.wkr.client.WKRClient;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import io.wkr.server.djl.DjlEnvironment;
 import io.wkr.server.djl.DjlModel;

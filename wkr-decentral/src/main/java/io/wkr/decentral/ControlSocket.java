@@ -1,7 +1,7 @@
 package io.wkr.decentral;
 
 import io.wkr.protocol.internal.Json;
-import io.wkr.server.internal.AdminToken;
+import io.wkr.protocol.AdminToken;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

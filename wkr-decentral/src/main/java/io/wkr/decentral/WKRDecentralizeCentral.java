@@ -1,7 +1,7 @@
 package io.wkr.decentral;
 
 import io.wkr.protocol.Wire;
-import io.wkr.server.internal.AdminToken;
+import io.wkr.protocol.AdminToken;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.wkr.server;
 
+import io.wkr.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

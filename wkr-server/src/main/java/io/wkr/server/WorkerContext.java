@@ -1,5 +1,6 @@
 package io.wkr.server;
 
+import io.wkr.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;

@@ -1,5 +1,6 @@
 package io.wkr.server;
 
+import io.wkr.server.config.ServerConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,7 @@ import io.wkr.protocol.Protocol;
 import io.wkr.protocol.ShuttingDownException;
 import io.wkr.protocol.WorkerFailedException;
 import io.wkr.protocol.Wire;
-import io.wkr.server.internal.AdminToken;
+import io.wkr.protocol.AdminToken;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.RawPeer;
 import io.wkr.server.testing.ScriptedWorker;
@@ -147,7 +148,7 @@ class ServerIntegrationTest {
             Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "the request queued");
             // The only worker is still blocked: the answer comes from the queue's deadline sweep.
             List<byte[]> reply = raw.receive(Duration.ofSeconds(10));
-            assertThat(server.stats().workers().get(0).state()).isEqualTo(io.wkr.server.stats.WorkerState.BUSY);
+            assertThat(server.stats().workers().get(0).state()).isEqualTo(io.wkr.server.internal.stats.WorkerState.BUSY);
             controls.release();
             assertThat(reply).isNotNull();
             assertThat(new String(reply.get(1), StandardCharsets.US_ASCII)).isEqualTo("7");

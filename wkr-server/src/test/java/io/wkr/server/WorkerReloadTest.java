@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wkr.client.WKRClient;
 import io.wkr.protocol.WorkerFailedException;
-import io.wkr.server.stats.WorkerState;
+import io.wkr.server.internal.stats.WorkerState;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;

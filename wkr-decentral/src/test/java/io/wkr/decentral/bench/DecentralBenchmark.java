@@ -11,7 +11,7 @@ import io.wkr.decentral.redis.JobQueue;
 import io.wkr.decentral.redis.JobUnit;
 import io.wkr.decentral.testing.RedisServer;
 import io.wkr.decentral.testing.TestWorker;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import io.wkr.server.testing.TestServers;
 import java.nio.file.Files;

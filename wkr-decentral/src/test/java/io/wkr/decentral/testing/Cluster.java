@@ -4,7 +4,7 @@ import io.wkr.decentral.DecentralConfig;
 import io.wkr.decentral.JobsConfig;
 import io.wkr.decentral.RedisConfig;
 import io.wkr.decentral.RemoteServer;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import io.wkr.server.testing.TestServers;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.wkr.server.cli;
 
 import io.wkr.protocol.Protocol;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

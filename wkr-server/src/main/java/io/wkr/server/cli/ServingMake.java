@@ -1,6 +1,6 @@
 package io.wkr.server.cli;
 
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.wkr.server.cli;
 
 import io.wkr.protocol.Wire;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WKRServer;
 import java.io.PrintWriter;

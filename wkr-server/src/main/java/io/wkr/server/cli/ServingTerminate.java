@@ -3,7 +3,7 @@ package io.wkr.server.cli;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.Wire;
 import io.wkr.protocol.internal.Json;
-import io.wkr.server.internal.AdminToken;
+import io.wkr.protocol.AdminToken;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;

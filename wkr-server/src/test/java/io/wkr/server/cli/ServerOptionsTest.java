@@ -3,7 +3,7 @@ package io.wkr.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -125,7 +125,7 @@ class ServerOptionsTest {
     void shouldReadTheHttpTokenFromAFileAndTheCorsOrigins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("http.token"), "abc123\n");
-        io.wkr.server.ServerConfig c = parse("my.Worker", "-http_port", "0", "-http_token_file", token.toString(),
+        io.wkr.server.config.ServerConfig c = parse("my.Worker", "-http_port", "0", "-http_token_file", token.toString(),
                 "-cors", "http://a.example, http://b.example").options.toConfig();
         assertThat(c.httpToken()).isEqualTo("abc123");
         assertThat(c.corsOrigins()).containsExactly("http://a.example", "http://b.example");

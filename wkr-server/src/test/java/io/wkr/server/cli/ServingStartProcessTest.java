@@ -1,5 +1,6 @@
 package io.wkr.server.cli;
 
+import io.wkr.server.config.ServerConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.server.testing.CliProcess;

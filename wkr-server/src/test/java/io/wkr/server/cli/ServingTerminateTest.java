@@ -2,7 +2,7 @@ package io.wkr.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wkr.server.internal.AdminToken;
+import io.wkr.protocol.AdminToken;
 import io.wkr.server.testing.CliProcess;
 import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.RawPeer;

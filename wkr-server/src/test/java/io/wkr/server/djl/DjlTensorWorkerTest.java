@@ -15,7 +15,7 @@ import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import io.wkr.server.testing.TestServers;
 import java.io.IOException;

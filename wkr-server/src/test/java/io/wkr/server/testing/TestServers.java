@@ -2,7 +2,7 @@ package io.wkr.server.testing;
 
 import io.wkr.client.ClientConfig;
 import io.wkr.protocol.Protocol;
-import io.wkr.server.ServerConfig;
+import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WKRServer;
 import java.nio.file.Path;

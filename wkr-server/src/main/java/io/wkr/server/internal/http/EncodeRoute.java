@@ -1,0 +1,148 @@
+package io.wkr.server.internal.http;
+
+import io.wkr.protocol.BadRequestException;
+import io.wkr.protocol.ErrorCode;
+import io.wkr.server.config.ServerConfig;
+import io.wkr.server.internal.batching.Admission;
+import io.wkr.server.internal.batching.Deadlines;
+import io.wkr.server.internal.batching.Job;
+import io.wkr.server.internal.MemoryBudget;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * {@code POST /encode} (a JSON body) and {@code POST /encode/file} (a raw body, or a multipart
+ * form where form bodies are allowed). Everything that can be refused without the body is refused
+ * before a byte of it is read, cheaply: a form content type (415), a declared length over {@code
+ * -max_request_bytes} (413), a bad {@code timeout_ms} (400), a full queue or memory budget (429
+ * with {@code Retry-After}), draining (503). Then the body is read without blocking ({@link
+ * BodyReader}) into memory reserved as it arrives, decoded with bounded memory ({@link
+ * JsonInputs}), and the request is queued holding what it took (body plus decoded input) through
+ * the same {@link Admission} as ZeroMQ requests. Its answer is written by a reply thread ({@link
+ * HttpCompletion}).
+ */
+final class EncodeRoute {
+    private static final byte[] HTTP_IDENTITY = "http".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_PAYLOAD = new byte[0];
+    /** Content types a web page can send to any origin without a CORS preflight. */
+    private static final Set<String> FORM_TYPES = Set.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data");
+    /** A timeout: a non-negative decimal number or Infinity (no hex, no type suffixes, no NaN). */
+    private static final Pattern TIMEOUT = Pattern.compile("\\+?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?|\\+?Infinity");
+
+    private final ServerConfig config;
+    private final Admission admission;
+    private final Executor replies;
+    private final MemoryBudget replyMemory;
+    private final AtomicLong requestIds = new AtomicLong();
+
+    /**
+     * @param replyMemory the reply budget ({@code -max_reply_bytes}): a result and its JSON hold
+     *     their bytes there until they are written, as ZeroMQ replies do until they are sent
+     */
+    EncodeRoute(ServerConfig config, Admission admission, Executor replies, MemoryBudget replyMemory) {
+        this.config = config;
+        this.admission = admission;
+        this.replies = replies;
+        this.replyMemory = replyMemory;
+    }
+
+    /**
+     * Handles one data request. Errors found before the body is read are thrown ({@link
+     * HttpError}, {@link io.wkr.protocol.WKRException}) for the caller to answer; later ones are
+     * answered through the exchange.
+     */
+    void handle(Exchange x, boolean file) {
+        Request request = x.request;
+        String type = mediaType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+        if (FORM_TYPES.contains(type) && !config.httpAllowFormBodies()) {
+            throw new HttpError(415, ErrorCode.BAD_REQUEST, "Content-Type " + type + " is refused on data routes (any web "
+                    + "page can send it without a CORS preflight): send " + (file ? "the file as the raw body "
+                    + "(application/octet-stream)" : "application/json") + ", or start the server with -http_allow_form_bodies");
+        }
+        long declared = request.getLength();
+        if (declared > config.maxRequestBytes()) {
+            throw new HttpError(413, ErrorCode.BAD_REQUEST, "the body of " + declared
+                    + " bytes is larger than the server's limit of " + config.maxRequestBytes() + " bytes");
+        }
+        long deadline = Deadlines.of(timeoutMillis(request), config.requestTimeout(), x.arrivalNanos);
+        Admission.Refusal refusal = admission.refusal(Math.max(0, declared));
+        if (refusal != null) throw refusal.code().toException(refusal.message());
+
+        // Past the body, the request waits for a model as long as it takes (its deadline is the limit):
+        // an idle connection then is no failure (Jetty 12.1 agrees; this keeps it so). While the body is
+        // read, the idle timeout ends it (408).
+        request.addIdleTimeoutListener(timeout -> false);
+        Reservation reservation = new Reservation(admission.memory());
+        new BodyReader(request, declared, config.maxRequestBytes(), reservation, new BodyReader.Listener() {
+            @Override
+            public void body(byte[] body) {
+                admit(x, file, type, body, reservation, deadline);
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                reservation.release();
+                x.fail(failure);
+            }
+        }).start();
+    }
+
+    /** Decodes the body and queues the request; runs on the Jetty thread that read the body's end. */
+    private void admit(Exchange x, boolean file, String type, byte[] body, Reservation reservation, long deadline) {
+        Job job;
+        try {
+            reservation.bodyRead(body.length);
+            Object input;
+            if (!file) {
+                input = JsonInputs.fromJson(body, config.protocol(), reservation);
+            } else {
+                byte[] bytes = type.equals("multipart/form-data")
+                        ? Multipart.file(body, x.request.getHeaders().get(HttpHeader.CONTENT_TYPE), reservation)
+                        : body;
+                if (bytes.length == 0) throw new BadRequestException("the file is empty: send its bytes");
+                input = JsonInputs.fromFile(bytes, config.protocol());
+            }
+            byte[] id = Long.toString(requestIds.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
+            job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), input, reservation.held(),
+                    new HttpCompletion(x, replies, replyMemory), x.arrivalNanos, deadline);
+        } catch (RuntimeException e) {
+            reservation.release();
+            x.fail(e);
+            return;
+        }
+        job.adopt(admission.memory()); // the job holds what the body and its decoding took
+        reservation.handOver();
+        admission.admit(job);
+    }
+
+    /** The media type of a Content-Type header, lower case, without parameters ("" for none). */
+    static String mediaType(String contentType) {
+        if (contentType == null) return "";
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static double timeoutMillis(Request request) {
+        String v;
+        try {
+            v = Request.extractQueryParameters(request).getValue("timeout_ms");
+        } catch (RuntimeException e) {
+            throw new BadRequestException("the query string is malformed: " + JsonInputs.quote(e.getMessage(), 100));
+        }
+        if (v == null) v = request.getHeaders().get("X-Timeout-Ms");
+        if (v == null) return 0;
+        String s = v.strip();
+        if (!TIMEOUT.matcher(s).matches()) {
+            throw new BadRequestException("timeout_ms must be a number of milliseconds >= 0 (or Infinity), got '"
+                    + JsonInputs.quote(v, JsonInputs.QUOTE) + "'");
+        }
+        return Double.parseDouble(s);
+    }
+}

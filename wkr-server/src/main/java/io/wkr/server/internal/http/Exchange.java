@@ -1,0 +1,208 @@
+package io.wkr.server.internal.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.WKRException;
+import io.wkr.server.internal.MemoryBudget;
+import io.wkr.server.internal.stats.ServerStats;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP request at the edge and its single answer, written with Jetty's non-blocking API. For
+ * a data request ({@code POST /encode}, {@code POST /encode/file}) it also keeps the counters
+ * consistent: the request was counted received when it arrived, and its answer is counted once,
+ * as succeeded or with its error code, whatever path it took (refused at the edge, bad body,
+ * model failure, reply dropped). Errors are {@code {"error": {"code", "message"}}}; an {@code
+ * OVERLOADED} one carries {@code Retry-After: 1}. An answer given before the body was read (a 429,
+ * a 415 ...) is sent at once; the rest of the body is then read and dropped ({@link Drain}).
+ */
+final class Exchange {
+    private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
+
+    final org.eclipse.jetty.server.Request request;
+    final Response response;
+    final long arrivalNanos;
+    private final Callback callback;
+    private final ServerStats stats;
+    private final long drainLimit;
+    private final AtomicBoolean answered = new AtomicBoolean();
+
+    /**
+     * @param stats the counters to answer into, or null for a request that is not a data request
+     * @param drainLimit the most body bytes read and dropped after an answer ({@code
+     *     -max_request_bytes})
+     */
+    Exchange(org.eclipse.jetty.server.Request request, Response response, Callback callback, ServerStats stats,
+            long drainLimit) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.stats = stats;
+        this.drainLimit = drainLimit;
+        this.arrivalNanos = System.nanoTime();
+        if (stats != null) {
+            stats.received.increment();
+            stats.receivedRate.add(1);
+        }
+    }
+
+    /** Answers with the status and code a failure stands for (an unexpected one is a logged 500). */
+    void fail(Throwable t) {
+        if (t instanceof HttpError e) {
+            error(e.status, e.code, e.getMessage(), e.header);
+        } else if (t instanceof WKRException e) {
+            error(statusOf(e.code()), e.code(), e.getMessage(), null);
+        } else {
+            logger.error("HTTP request failed unexpectedly", t);
+            error(500, ErrorCode.INTERNAL, "the server failed handling this request: " + t, null);
+        }
+    }
+
+    /** Answers with an error, unless answered already. Cheap: meant for any thread. */
+    void error(int status, ErrorCode code, String message, String[] header) {
+        if (!answered.compareAndSet(false, true)) return;
+        if (stats != null) stats.completed(arrivalNanos, code);
+        writeError(status, code, message, header);
+    }
+
+    /**
+     * Answers {@code {"result": output, "latency_ms": ...}}, serialised here (a reply thread, never
+     * a worker) into blocks held in {@code budget} until the reply is sent.
+     *
+     * @param held what the result itself holds in {@code budget} meanwhile
+     */
+    void result(Object output, MemoryBudget budget, long held) {
+        if (!answered.compareAndSet(false, true)) return;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("result", output);
+        body.put("latency_ms", (System.nanoTime() - arrivalNanos) / 1e6);
+        ReplyBuffer buffer = new ReplyBuffer(budget, held);
+        try {
+            ResultJson.MAPPER.writeValue(buffer, body);
+        } catch (IOException | RuntimeException e) {
+            buffer.release();
+            ReplyBuffer.Full full = fullIn(e);
+            ErrorCode code = full != null && !full.tooLarge ? ErrorCode.OVERLOADED : ErrorCode.WORKER_FAILED;
+            String message = full != null ? full.getMessage() : "the result is not JSON-serialisable: "
+                    + JsonInputs.quote(e instanceof JsonProcessingException j ? j.getOriginalMessage() : String.valueOf(e), 300);
+            if (stats != null) stats.completed(arrivalNanos, code);
+            writeError(statusOf(code), code, message, null);
+            return;
+        }
+        if (stats != null) stats.completed(arrivalNanos, null);
+        write(200, buffer.buffers(), buffer.size(), buffer::release);
+    }
+
+    private static ReplyBuffer.Full fullIn(Throwable t) {
+        for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
+            if (t instanceof ReplyBuffer.Full f) return f;
+        }
+        return null;
+    }
+
+    private void writeError(int status, ErrorCode code, String message, String[] header) {
+        if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        if (header != null) response.getHeaders().put(header[0], header[1]);
+        byte[] bytes = errorBody(code, message);
+        write(status, List.of(ByteBuffer.wrap(bytes)), bytes.length, () -> {});
+    }
+
+    /** {@code {"error": {"code": ..., "message": ...}}} */
+    static byte[] errorBody(ErrorCode code, String message) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code.name());
+        error.put("message", message);
+        try {
+            return ResultJson.MAPPER.writeValueAsBytes(Map.of("error", error));
+        } catch (JsonProcessingException e) {
+            return ("{\"error\":{\"code\":\"" + code.name() + "\",\"message\":\"\"}}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Writes a JSON body without blocking; {@code done} runs once it is sent or has failed. */
+    private void write(int status, List<ByteBuffer> buffers, long length, Runnable done) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        new IteratingCallback() {
+            private int next;
+
+            @Override
+            protected Action process() {
+                if (next == buffers.size()) return Action.SUCCEEDED;
+                ByteBuffer b = buffers.get(next++);
+                response.write(next == buffers.size(), b, this);
+                return Action.SCHEDULED;
+            }
+
+            @Override
+            protected void onCompleteSuccess() {
+                done.run();
+                new Drain().run();
+            }
+
+            @Override
+            protected void onCompleteFailure(Throwable cause) {
+                done.run();
+                callback.failed(cause);
+            }
+        }.iterate();
+    }
+
+    /**
+     * After the answer: reads and drops what is left of the body, without a buffer or a blocked
+     * thread, before the request completes, so that a client still sending it (most send the
+     * whole body before they read) reads the answer instead of a reset connection, and the
+     * connection stays usable. A body over {@code drainLimit} is not read: the connection closes.
+     */
+    private final class Drain implements Runnable {
+        private long dropped;
+
+        @Override
+        public void run() {
+            if (request.getLength() > drainLimit) {
+                callback.succeeded(); // Jetty closes the connection instead
+                return;
+            }
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                boolean done = chunk.isLast() || Content.Chunk.isFailure(chunk);
+                dropped += chunk.remaining();
+                chunk.release();
+                if (done || dropped > drainLimit) {
+                    callback.succeeded();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The HTTP status of a wire error code. */
+    static int statusOf(ErrorCode code) {
+        return switch (code) {
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED -> 401;
+            case OVERLOADED -> 429;
+            case WORKER_FAILED, INTERNAL -> 500;
+            case SHUTTING_DOWN -> 503;
+            case TIMEOUT -> 504;
+        };
+    }
+}

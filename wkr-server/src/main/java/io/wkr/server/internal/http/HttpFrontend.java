@@ -1,0 +1,191 @@
+package io.wkr.server.internal.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.wkr.protocol.ErrorCode;
+import io.wkr.server.config.ServerConfig;
+import io.wkr.server.internal.batching.Admission;
+import io.wkr.server.internal.MemoryBudget;
+import io.wkr.server.internal.stats.ServerStats;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of a server (Javalin on Jetty). Routes:
+ *
+ * <ul>
+ *   <li>{@code GET /health}: 200 while the process is up (never needs a token);
+ *   <li>{@code GET /ready}: 200 when every worker has its model and the server is not draining,
+ *       503 otherwise;
+ *   <li>{@code GET /status}: configuration and live statistics as JSON (a superset of {@code
+ *       SHOW_CONFIG});
+ *   <li>{@code GET /metrics}: Prometheus text format;
+ *   <li>{@code POST /encode}: a JSON input in, {@code {"result": ...}} out;
+ *   <li>{@code POST /encode/file}: an uploaded file (the raw body; a multipart field {@code file}
+ *       with {@code -http_allow_form_bodies}) in, the same envelope out;
+ *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/}.
+ * </ul>
+ *
+ * <p>Every request first passes {@link HttpEdge} (Host, Origin, 405, token), which also runs the
+ * data routes itself: their bodies are read without blocking a thread ({@link EncodeRoute}), they
+ * enter the same bounded queue as ZeroMQ requests, and their results are serialised by a small
+ * pool of reply threads, never by a model's worker. Errors are {@code {"error": {"code": ...,
+ * "message": ...}}}.
+ */
+public final class HttpFrontend implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(HttpFrontend.class);
+    private static final String DASHBOARD = "/wkr-dashboard";
+    /** System property: the connection idle timeout in ms (default 30 000). */
+    static final String IDLE_TIMEOUT_PROPERTY = "wkr.http.idle_timeout_ms";
+
+    private final ServerConfig config;
+    private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final ThreadPoolExecutor replies;
+    private final Javalin app;
+
+    /**
+     * @param status builds the status map ({@code WKRServer.status()})
+     * @param ready true while the server is ready to serve
+     * @param replyMemory the reply budget ({@code -max_reply_bytes}): HTTP results and their JSON
+     *     hold their bytes there until written; reported in {@code /metrics}
+     */
+    public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
+            Supplier<Map<String, Object>> status, BooleanSupplier ready, MemoryBudget replyMemory) {
+        this.config = config;
+        this.replies = replyExecutor(config);
+        HttpEdge edge = new HttpEdge(config, stats, new EncodeRoute(config, admission, replies, replyMemory));
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost("*".equals(config.bindHost()) ? null : config.bindHost());
+                connector.setPort(config.httpPort());
+                connector.setIdleTimeout(idleTimeoutMillis());
+                return connector;
+            });
+            cfg.jetty.modifyServer(server -> {
+                server.insertHandler(edge);
+                server.setErrorHandler(new JsonErrorHandler());
+            });
+            cfg.staticFiles.enableWebjars();
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = DASHBOARD;
+                sf.directory = DASHBOARD;
+                sf.location = Location.CLASSPATH;
+            });
+            cfg.routes.get("/health", ctx -> json(ctx, 200, Map.of("status", "alive")));
+            cfg.routes.get("/ready", ctx -> readiness(ctx, admission, ready));
+            cfg.routes.get("/status", ctx -> json(ctx, 200, status.get()));
+            cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusText.CONTENT_TYPE).result(PrometheusText.render(
+                    stats, admission.queue().size(), admission.queue().capacity(), ready.getAsBoolean(),
+                    admission.memory(), replyMemory)));
+            cfg.routes.get("/", this::dashboard);
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                // Javalin's own answers (404 ...) in our envelope
+                ErrorCode code = e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
+                error(ctx, e.getStatus(), code, e.getMessage());
+            });
+        });
+    }
+
+    /**
+     * How long a connection may stay silent: a body that stops arriving is answered 408 after it,
+     * an idle keep-alive connection is closed. The system property {@value #IDLE_TIMEOUT_PROPERTY}
+     * (ms) overrides the default of 30 s.
+     */
+    static long idleTimeoutMillis() {
+        return Long.getLong(IDLE_TIMEOUT_PROPERTY, 30_000);
+    }
+
+    /**
+     * The reply threads: as many as cores (at least 2), and a queue as long as the number of
+     * requests that can be admitted or running at once; past it results are dropped (429).
+     */
+    private static ThreadPoolExecutor replyExecutor(ServerConfig config) {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int queue = config.maxQueueSize() + config.numWorker() * config.batchSize();
+        AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue), r -> {
+            Thread t = new Thread(r, "wkr-http-reply-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts listening; returns the bound port. */
+    public int start() {
+        app.start();
+        logger.info("HTTP on port {} (dashboard at /, metrics at /metrics{})", app.port(),
+                config.httpToken() != null ? ", bearer token required" : "");
+        return app.port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Writes the replies still queued (at most 5 s), then stops Jetty. */
+    @Override
+    public void close() {
+        replies.shutdown();
+        try {
+            if (!replies.awaitTermination(5, TimeUnit.SECONDS)) logger.warn("HTTP replies still being written at stop");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        app.stop();
+    }
+
+    // ------------------------------------------------------------------------------ routes
+
+    private void readiness(Context ctx, Admission admission, BooleanSupplier ready) {
+        boolean ok = ready.getAsBoolean() && !admission.draining();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ok);
+        body.put("state", admission.draining() ? "DRAINING" : ok ? "READY" : "NOT_READY");
+        json(ctx, ok ? 200 : 503, body);
+    }
+
+    private void dashboard(Context ctx) throws IOException {
+        try (InputStream in = HttpFrontend.class.getResourceAsStream(DASHBOARD + "/index.html")) {
+            if (in == null) {
+                ctx.status(404).result("dashboard assets are not in this build");
+                return;
+            }
+            ctx.contentType("text/html; charset=utf-8").result(in.readAllBytes());
+        }
+    }
+
+    private void error(Context ctx, int status, ErrorCode code, String message) {
+        ctx.status(status).contentType("application/json").result(Exchange.errorBody(code, message));
+    }
+
+    private void json(Context ctx, int status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            status = 500;
+            bytes = Exchange.errorBody(ErrorCode.INTERNAL, "the answer is not JSON-serialisable: " + e.getOriginalMessage());
+        }
+        ctx.status(status).contentType("application/json").result(bytes);
+    }
+}

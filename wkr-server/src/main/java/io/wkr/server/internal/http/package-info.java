@@ -1,0 +1,11 @@
+/**
+ * The HTTP frontend (Javalin on Jetty, only with {@code -http_port}): health and readiness, JSON
+ * status, Prometheus metrics, encode routes for callers without a ZeroMQ client, and the
+ * dashboard. It owns no ZeroMQ socket: it reads statistics and submits work through the same
+ * admission path as ZeroMQ clients. A Jetty handler in front of Javalin ({@link
+ * io.wkr.server.internal.http.HttpEdge}) checks Host, Origin, method and token for every request and runs
+ * the encode routes without blocking a thread on a body or a model; their bodies are held in the
+ * server's memory budget while they are read and decoded.
+ * Not API (see {@link io.wkr.server.internal}).
+ */
+package io.wkr.server.internal.http;

@@ -1,0 +1,17 @@
+package io.wkr.server.internal.stats;
+
+/** What a worker is doing. */
+public enum WorkerState {
+    /** Loading its model. */
+    LOADING,
+    /** Waiting for work. */
+    IDLE,
+    /** Running a batch. */
+    BUSY,
+    /** Being replaced after a fatal error. */
+    RESTARTING,
+    /** Could not load its model. */
+    FAILED,
+    /** Stopped. */
+    STOPPED
+}

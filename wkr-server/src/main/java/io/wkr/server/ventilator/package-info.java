@@ -1,5 +1,0 @@
-/**
- * The ventilator: the one thread that owns the frontend PULL socket. It checks every message,
- * answers control requests and admits data requests into the bounded job queue.
- */
-package io.wkr.server.ventilator;
