@@ -22,6 +22,7 @@ public final class Docs {
     private static final Pattern CODE = Pattern.compile("`([^`]+)`");
     private static final Pattern OPTION = Pattern.compile("^--?[A-Za-z][A-Za-z0-9_-]*");
     private static final Pattern ROUTE = Pattern.compile("^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/\\S*)$");
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final Pattern FILE_PATH = Pattern.compile("^/[A-Za-z0-9._~/-]*/[A-Za-z0-9_~-][A-Za-z0-9._~-]*\\.[A-Za-z0-9]+$");
 
     private Docs() {}
@@ -122,6 +123,55 @@ public final class Docs {
             if (FILE_PATH.matcher(span).matches()) out.add(new Route("GET", span));
         }
         return new ArrayList<>(out);
+    }
+
+    /** The checkout's root: the directory holding {@code docs/} and the parent {@code pom.xml}. */
+    public static Path root() {
+        return doc("cli.md").getParent().getParent();
+    }
+
+    /** Every Markdown document of the user docs: {@code README.md} and {@code docs/*.md}. */
+    public static List<Path> all() {
+        Path root = root();
+        List<Path> out = new ArrayList<>();
+        out.add(root.resolve("README.md"));
+        try (var files = Files.list(root.resolve("docs"))) {
+            files.filter(f -> f.toString().endsWith(".md")).sorted().forEach(out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** The targets of the Markdown links {@code [text](target)} in a doc, outside code blocks. */
+    public static List<String> links(Path doc) {
+        List<String> out = new ArrayList<>();
+        boolean fenced = false;
+        for (String line : lines(doc)) {
+            if (line.startsWith("```")) fenced = !fenced;
+            if (fenced) continue;
+            Matcher link = LINK.matcher(line);
+            while (link.find()) out.add(link.group(1));
+        }
+        return out;
+    }
+
+    /** The {@code `...`} spans of a doc that name a Markdown file ({@code `reference/x.md`}). */
+    public static List<String> namedMarkdownFiles(Path doc) {
+        return codeSpans(doc).stream().filter(s -> s.matches("[\\w./-]+\\.md")).toList();
+    }
+
+    /** The anchors GitHub gives the headings of a doc ({@code ## 9. Status keys} -> {@code 9-status-keys}). */
+    public static Set<String> anchors(Path doc) {
+        Set<String> out = new LinkedHashSet<>();
+        boolean fenced = false;
+        for (String line : lines(doc)) {
+            if (line.startsWith("```")) fenced = !fenced;
+            Matcher h = HEADING.matcher(line);
+            if (fenced || !h.matches()) continue;
+            out.add(h.group(2).toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'));
+        }
+        return out;
     }
 
     private static List<String> codeSpans(Path doc) {
