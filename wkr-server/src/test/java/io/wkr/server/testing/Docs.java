@@ -13,9 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The user documentation ({@code docs/*.md} of the checkout) read by tests that hold it to the
- * code: the options a launcher's section documents, the HTTP routes a page names. Markdown is read
- * line by line; only the shapes these docs use are understood.
+ * The user documentation ({@code README.md} and {@code docs/*.md} of the checkout) read by tests
+ * that hold it to the code: the options a launcher's section documents, the HTTP routes a page
+ * names, its links and headings. Markdown is read line by line; only the shapes these docs use are
+ * understood (option tables whose header starts with "option", {@code `METHOD /path`} spans).
  */
 public final class Docs {
     private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*$");
