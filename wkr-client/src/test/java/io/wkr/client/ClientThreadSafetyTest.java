@@ -78,9 +78,9 @@ class ClientThreadSafetyTest {
                             String input = caller + i;
                             try {
                                 CompletableFuture<Object> f = client.encodeAsync(input);
-                                if (i == 0) running.countDown();
                                 assertThat(f.get(20, TimeUnit.SECONDS)).isEqualTo(input);
                                 answered.incrementAndGet();
+                                if (i == 0) running.countDown(); // every caller has been answered once
                             } catch (IllegalStateException e) { // sent after close(): "client is closed"
                                 refused.incrementAndGet();
                                 return null;
@@ -102,7 +102,7 @@ class ClientThreadSafetyTest {
                 pool.shutdownNow();
             }
             assertThat(refused.get()).isEqualTo(THREADS);
-            assertThat(answered.get()).isPositive();
+            assertThat(answered.get()).isGreaterThanOrEqualTo(THREADS);
             assertThat(client.pendingRequests()).isZero();
         }
     }

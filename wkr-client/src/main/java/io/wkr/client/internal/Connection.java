@@ -354,29 +354,8 @@ public final class Connection implements AutoCloseable {
         long id = ids.decode(frames[1]); // -1 for ids this connection did not issue
         Pending p = id < 0 ? null : pending.remove(id);
         if (p == null) return null; // a late reply to a request that timed out, or not ours
-        byte[] payload = frames[2];
-        byte[] info = frames[3];
-        try {
-            if (Wire.is(info, Wire.EXCEPTION)) {
-                p.completeExceptionally(ErrorCode.parse(payload));
-            } else if (p.status) {
-                p.complete(parseStatus(payload));
-            } else {
-                p.complete(codec.decode(payload, Json.parseObject(info)));
-            }
-        } catch (RuntimeException e) {
-            p.completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request "
-                    + ids.text(id) + ": " + e.getMessage(), e));
-        }
+        p.completeWith(frames[2], frames[3], codec, ids);
         return p;
-    }
-
-    private static Object parseStatus(byte[] payload) {
-        try {
-            return Json.parseObject(payload);
-        } catch (IllegalArgumentException e) {
-            return Map.of(); // a pickled status from a Python server: never unpickled here
-        }
     }
 
     private void failAll(WKRException e) {

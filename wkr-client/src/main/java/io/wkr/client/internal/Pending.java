@@ -1,5 +1,11 @@
 package io.wkr.client.internal;
 
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.WKRException;
+import io.wkr.protocol.Wire;
+import io.wkr.protocol.internal.Json;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,5 +25,32 @@ final class Pending extends CompletableFuture<Object> {
         this.status = status;
         this.deadlineNanos = deadlineNanos;
         this.async = async;
+    }
+
+    /**
+     * Completes this request from frames 2 and 3 of its reply: with the decoded value, the status
+     * map, or the {@link WKRException} of an error reply or of a reply that does not decode.
+     */
+    void completeWith(byte[] payload, byte[] info, PayloadCodec codec, RequestIds ids) {
+        try {
+            if (Wire.is(info, Wire.EXCEPTION)) {
+                completeExceptionally(ErrorCode.parse(payload));
+            } else if (status) {
+                complete(parseStatus(payload));
+            } else {
+                complete(codec.decode(payload, Json.parseObject(info)));
+            }
+        } catch (RuntimeException e) {
+            completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request "
+                    + ids.text(id) + ": " + e.getMessage(), e));
+        }
+    }
+
+    private static Map<String, Object> parseStatus(byte[] payload) {
+        try {
+            return Json.parseObject(payload);
+        } catch (IllegalArgumentException e) {
+            return Map.of(); // a pickled status from a Python server: never unpickled here
+        }
     }
 }
