@@ -1,6 +1,7 @@
 package io.wkr.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.ShuttingDownException;
@@ -104,6 +105,9 @@ class ClientThreadSafetyTest {
             assertThat(refused.get()).isEqualTo(THREADS);
             assertThat(answered.get()).isGreaterThanOrEqualTo(THREADS);
             assertThat(client.pendingRequests()).isZero();
+            client.close(); // again: nothing happens
+            assertThatThrownBy(() -> client.encode("late")).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("client is closed");
         }
     }
 }
