@@ -12,8 +12,13 @@ import java.util.UUID;
  * @param ip server host
  * @param port the server's {@code port_in}
  * @param portOut the server's {@code port_out}
- * @param identity topic this client's replies are published under; must be unique among clients
- *     unless replies should be broadcast to all clients sharing it
+ * @param identity topic this client's replies are published under. Clients may share an identity,
+ *     but they do not share results: every client subscribed to it receives every reply published
+ *     under it, and each completes only the requests it sent itself, because request ids are
+ *     unique to each connection (a random 64-bit nonce and a counter) and a reply to an id the
+ *     connection did not issue is dropped. Sharing one only costs the bandwidth of the replies each
+ *     client receives and drops. For the same reason an identity should not be a prefix of another
+ *     client's (SUB filtering is a prefix match)
  * @param timeout how long a call waits for its reply; also sent to the server as the request's
  *     deadline, so a request nobody waits for any more is never run. Longer than {@link
  *     #MAX_TIMEOUT} (about 146 years) saturates to it, which the server reads as no deadline

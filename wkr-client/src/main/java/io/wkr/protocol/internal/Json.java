@@ -9,11 +9,35 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small, strict JSON reader and writer for the wire's {@code info} frames and status replies.
- * Reads objects as {@link LinkedHashMap}, arrays as {@link ArrayList}, integers as {@link Long},
- * other numbers as {@link Double}. Accepts any whitespace, so both pyzmq spellings ({@code
- * {"a":1}} and {@code {"a": 1}}) parse. Follows RFC 8259's grammar (no trailing text, no {@code
- * NaN}, no leading zeros), and reads within {@link Limits}. Not API.
+ * A small, strict JSON reader and writer for the wire's {@code info} frames and status replies,
+ * kept so that {@code wkr-client} needs no JSON library. {@code JsonJacksonTest} checks it against
+ * Jackson on the same documents. Stateless and thread-safe. Not API.
+ *
+ * <p><b>Reading</b> follows RFC 8259's grammar (no trailing text, no {@code NaN} or {@code
+ * Infinity}, no leading zeros, no comments), accepts any JSON whitespace, so both pyzmq spellings
+ * ({@code {"a":1}} and {@code {"a": 1}}) parse, and stays within {@link Limits}. Values come back
+ * as:
+ *
+ * <ul>
+ *   <li>an object: a {@link LinkedHashMap} in document order (a repeated key keeps its last
+ *       value); an array: an {@link ArrayList}; a string: a {@link String}; {@code true} and
+ *       {@code false}: a {@link Boolean}; {@code null}: {@code null};
+ *   <li>a number written without a fraction or an exponent ({@code 0}, {@code -12}) that fits in a
+ *       {@code long}: a {@link Long} ({@code -0} is {@code 0L}), never an {@code Integer};
+ *   <li>every other number: a {@link Double}, the nearest to the text. That is a number with a
+ *       fraction or an exponent, even a whole one ({@code 2.0}, {@code 1e3}), and a whole number
+ *       beyond a {@code long}, which may lose digits; beyond the double range it is infinite.
+ * </ul>
+ *
+ * <p>So a caller that needs an integer accepts a {@code Long} and refuses a {@code Double} (never
+ * rounding {@code 5.0} or {@code 1e3}); a caller that needs any number takes {@link Number}.
+ * Jackson reads the same values except that it gives {@code Integer} for whole numbers that fit
+ * an {@code int} and {@code BigInteger} beyond a {@code long}.
+ *
+ * <p><b>Writing</b> (see {@link #write}) produces compact JSON that reads back to the same values,
+ * by this reader or Jackson's, except for non-finite numbers, which JSON cannot carry: a NaN or
+ * infinite {@code double} or {@code float} is written as {@code null} (Jackson writes the string
+ * {@code "NaN"} instead).
  */
 public final class Json {
     /**
@@ -265,7 +289,13 @@ public final class Json {
 
     // ----------------------------------------------------------------------------- writing
 
-    /** Writes maps, collections, arrays of primitives, strings, numbers, booleans and null. */
+    /**
+     * Writes maps (keys by {@link String#valueOf}), collections, {@code Object[]} (which may hold
+     * nulls), {@code int[]}, {@code long[]}, {@code double[]} and {@code float[]}, strings, numbers,
+     * booleans and null. Non-finite doubles and floats become {@code null}; any other object is
+     * written as the string of its {@code toString()}. Characters outside ASCII are written as they
+     * are (UTF-8 in {@link #writeBytes}); control characters are escaped.
+     */
     public static String write(Object v) {
         StringBuilder b = new StringBuilder(64);
         write(b, v);

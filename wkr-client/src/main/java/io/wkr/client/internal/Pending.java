@@ -1,0 +1,56 @@
+package io.wkr.client.internal;
+
+import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.WKRException;
+import io.wkr.protocol.Wire;
+import io.wkr.protocol.internal.Json;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A request waiting for its reply. Whichever thread reads the reply completes it; the receiver
+ * thread fails it once its deadline passes.
+ */
+final class Pending extends CompletableFuture<Object> {
+    final long id;
+    /** A {@code SHOW_CONFIG} request: its reply is a JSON status, not a payload of the protocol. */
+    final boolean status;
+    final long deadlineNanos;
+    /** Nobody reads for it: the receiver thread completes it. */
+    final boolean async;
+
+    Pending(long id, boolean status, long deadlineNanos, boolean async) {
+        this.id = id;
+        this.status = status;
+        this.deadlineNanos = deadlineNanos;
+        this.async = async;
+    }
+
+    /**
+     * Completes this request from frames 2 and 3 of its reply: with the decoded value, the status
+     * map, or the {@link WKRException} of an error reply or of a reply that does not decode.
+     */
+    void completeWith(byte[] payload, byte[] info, PayloadCodec codec, RequestIds ids) {
+        try {
+            if (Wire.is(info, Wire.EXCEPTION)) {
+                completeExceptionally(ErrorCode.parse(payload));
+            } else if (status) {
+                complete(parseStatus(payload));
+            } else {
+                complete(codec.decode(payload, Json.parseObject(info)));
+            }
+        } catch (RuntimeException e) {
+            completeExceptionally(new WKRException(ErrorCode.INTERNAL, "cannot decode the reply to request "
+                    + ids.text(id) + ": " + e.getMessage(), e));
+        }
+    }
+
+    private static Map<String, Object> parseStatus(byte[] payload) {
+        try {
+            return Json.parseObject(payload);
+        } catch (IllegalArgumentException e) {
+            return Map.of(); // a pickled status from a Python server: never unpickled here
+        }
+    }
+}
