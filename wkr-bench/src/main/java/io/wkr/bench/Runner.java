@@ -1,4 +1,4 @@
-package io.wkr.client.bench;
+package io.wkr.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.wkr.client.bench;
+package io.wkr.bench;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.wkr.client.bench;
+package io.wkr.bench;
 
 import io.wkr.client.ClientConfig;
 import io.wkr.client.ConcurrentWKRClient;

@@ -1,4 +1,4 @@
-package io.wkr.client.bench;
+package io.wkr.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
