@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * installs them: through a chain of symlinks from another directory, with {@code JAVA_HOME}
  * naming the JVM. The JVM here is a stand-in {@code JAVA_HOME/bin/java} that records its
  * arguments and then runs the real one, so the test sees which JVM ran and with what. Needs the
- * packaged wkr-server (the reactor packages it before this module's tests run), as
- * {@link RunScriptTest} does.
+ * packaged wkr-server and wkr-client (the reactor packages them before this module's tests run),
+ * as {@link RunScriptTest} does.
  */
 @Timeout(120)
 class LauncherTest {
@@ -100,6 +100,27 @@ class LauncherTest {
         Result help = run(link, env, "-help");
         assertThat(help.code).as(help.out).isZero();
         assertThat(help.out).contains("Usage: " + name);
+    }
+
+    @Test
+    void shouldRunTheBenchFromWkrClientsJarAndLib() throws Exception {
+        // scripts/wkr-bench runs io.wkr.client.bench.Bench from wkr-client's jar and target/lib, which
+        // must hold the load generator's optional picocli and HdrHistogram (a library user of
+        // wkr-client does not get them, see LibraryClassPathTest).
+        Path record = dir.resolve("java-args.txt");
+        Map<String, String> env = Map.of("JAVA_HOME", javaHome(record).toString(), "JAVA_OPTS", "-Dwkr.test.a=1  -Dwkr.test.b=*");
+        Path link = symlinkChain(root.resolve("scripts/wkr-bench"));
+
+        Result help = run(link, env, "--help");
+        assertThat(help.code).as(help.out).isZero();
+        assertThat(help.out).contains("Usage: wkr-bench").contains("--targets");
+        assertThat(Files.readAllLines(record)).as("JAVA_HOME's java ran, in the checkout behind the symlinks, with JAVA_OPTS as words")
+                .contains("-Dwkr.home=" + root, "-Dwkr.test.a=1", "-Dwkr.test.b=*", "io.wkr.client.bench.Bench", "--help");
+        try (Stream<Path> lib = Files.list(root.resolve("wkr-client/target/lib"))) {
+            assertThat(lib.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith("picocli-")).anyMatch(n -> n.startsWith("HdrHistogram-"))
+                    .noneMatch(n -> n.startsWith("logback-"));
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.wkr.bench;
+package io.wkr.client.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.wkr.bench;
+package io.wkr.client.bench;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.LongAdder;

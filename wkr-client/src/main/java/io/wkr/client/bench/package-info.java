@@ -3,4 +3,4 @@
  * baselines with the same payloads and concurrency, so every wkr figure can be quoted as a ratio
  * to the limit measured in the same run. See {@code docs/benchmarks.md}.
  */
-package io.wkr.bench;
+package io.wkr.client.bench;

@@ -1,4 +1,4 @@
-package io.wkr.bench;
+package io.wkr.client.bench;
 
 import io.wkr.protocol.ErrorCode;
 import java.util.EnumMap;
