@@ -46,7 +46,7 @@ class RunScriptTest {
         assertThat(root.resolve("scripts/wkr-serving-make")).as("scripts/ of the checkout").isExecutable();
         try (var jars = Files.list(root.resolve("wkr-server/target"))) {
             assertThat(jars.anyMatch(p -> p.getFileName().toString().matches("wkr-server-.*(?<!-tests)\\.jar")))
-                    .as("wkr-server is packaged; run: mvn -q -B install -DskipTests").isTrue();
+                    .as("wkr-server is packaged; run: mvn -q -B package -DskipTests").isTrue();
         }
     }
 
