@@ -103,7 +103,7 @@ class HttpFrontendTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(json(r).get("result")).isEqualTo(Map.of("text", "hello", "n", List.of(1, 2, 3)));
         assertThat(controls.seen).contains(Map.of("text", "hello", "n", List.of(1, 2, 3)));
-        assertThat(server.stats().succeeded.sum()).isEqualTo(1);
+        assertThat(server.snapshot().requests().succeeded()).isEqualTo(1);
     }
 
     @Test
@@ -152,7 +152,7 @@ class HttpFrontendTest {
             controls.awaitBlocked();
             CompletableFuture<Object> q1 = zmq.encodeAsync("q1");
             CompletableFuture<Object> q2 = zmq.encodeAsync("q2");
-            Await.until(() -> server.stats().accepted.sum() == 3, Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
+            Await.until(() -> server.snapshot().requests().accepted() == 3, Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
             HttpResponse<String> r = post("/encode", "\"http\"");
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
@@ -171,7 +171,7 @@ class HttpFrontendTest {
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> h1 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h1\""));
         CompletableFuture<HttpResponse<String>> h2 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h2\""));
-        Await.until(() -> server.stats().accepted.sum() == 3, Duration.ofSeconds(10), "a queue full of HTTP requests");
+        Await.until(() -> server.snapshot().requests().accepted() == 3, Duration.ofSeconds(10), "a queue full of HTTP requests");
         try (WKRClient zmq = new WKRClient(TestServers.client(server).build())) {
             assertThatThrownBy(() -> zmq.encode("zmq")).isInstanceOf(OverloadedException.class);
         }
@@ -187,7 +187,7 @@ class HttpFrontendTest {
         CompletableFuture<HttpResponse<String>> blocked = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"block\""));
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> late = postAsync("/encode?timeout_ms=50", HttpRequest.BodyPublishers.ofString("\"late\""));
-        Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "the request queued");
+        Await.until(() -> server.snapshot().requests().accepted() == 2, Duration.ofSeconds(10), "the request queued");
         HttpResponse<String> r = late.get(10, TimeUnit.SECONDS); // answered while the worker is still busy
         controls.release();
         assertThat(r.statusCode()).isEqualTo(504);
