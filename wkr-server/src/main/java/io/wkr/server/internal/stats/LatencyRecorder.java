@@ -4,7 +4,7 @@ import io.wkr.server.status.Latency;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.AtomicHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.WriterReaderPhaser;
 
@@ -71,7 +71,7 @@ public final class LatencyRecorder {
             Interval done = active;
             active = inactive;
             inactive = done;
-            phaser.flipPhase(); // returns when no writer is still in `done`
+            phaser.flipPhase(500_000); // returns when no writer is still in `done` (as the Recorder does)
         } finally {
             phaser.readerUnlock();
         }
@@ -91,7 +91,8 @@ public final class LatencyRecorder {
 
     /** What writers record into between two merges. */
     private static final class Interval {
-        final Histogram histogram = new ConcurrentHistogram(MAX_MICROS, 2);
+        // what HdrHistogram's Recorder(highest, digits) records into: atomic counts, fixed size
+        final Histogram histogram = new AtomicHistogram(1, MAX_MICROS, 2);
         final LongAdder sumNanos = new LongAdder();
 
         void reset() {

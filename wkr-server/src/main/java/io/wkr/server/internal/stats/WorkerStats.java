@@ -4,7 +4,7 @@ import io.wkr.server.status.WorkerSnapshot;
 import io.wkr.server.status.WorkerState;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Per-worker state and counters; written by that worker's thread, read by anyone. */
+/** Per-worker state and counters; written by that worker's thread, read as a {@link WorkerSnapshot}. */
 public final class WorkerStats {
     private final int workerId;
     private final int deviceId;
@@ -24,10 +24,6 @@ public final class WorkerStats {
 
     public int workerId() {
         return workerId;
-    }
-
-    public int deviceId() {
-        return deviceId;
     }
 
     public WorkerState state() {
@@ -53,14 +49,6 @@ public final class WorkerStats {
 
     public void restarted() {
         restarts.incrementAndGet();
-    }
-
-    public long restarts() {
-        return restarts.get();
-    }
-
-    public long batches() {
-        return batches.get();
     }
 
     public WorkerSnapshot snapshot() {
