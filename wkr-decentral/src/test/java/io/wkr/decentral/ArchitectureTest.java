@@ -44,8 +44,8 @@ class ArchitectureTest {
     static final ArchRule serverPublicClassesAreApiOrInternal = classes()
             .that().resideInAPackage("io.wkr.server..").and().arePublic()
             .should().resideInAnyPackage(
-                    "io.wkr.server", "io.wkr.server.config", "io.wkr.server.status", "io.wkr.server.cli", "io.wkr.server.djl",
-                    "io.wkr.server.internal..");
+                    "io.wkr.server", "io.wkr.server.config", "io.wkr.server.status", "io.wkr.server.cli",
+                    "io.wkr.server.djl", "io.wkr.server.internal..");
 
     /** The status records are plain API that the stages build: they know no stage and no server class. */
     @ArchTest

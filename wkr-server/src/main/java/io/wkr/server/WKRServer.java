@@ -179,7 +179,8 @@ public final class WKRServer implements AutoCloseable {
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         admission = new Admission(queue, memory, stats, workers::alive);
         ventilator = new Ventilator(frontend, config, admission,
-                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::snapshot, this::terminateAsync, t -> failed("the ventilator", t)));
+                new SinkCompletion(sink, codec), sink, stats,
+                new Ventilator.Control(token, this::snapshot, this::terminateAsync, t -> failed("the ventilator", t)));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.setUncaughtExceptionHandler(this::stageDied);
         startMillis = System.currentTimeMillis();

@@ -96,7 +96,8 @@ class ServerIntegrationTest {
                         }
                     }));
                 }
-                Await.until(() -> server.snapshot().requests().accepted() == 41, Duration.ofSeconds(20), "40 queued requests");
+                Await.until(() -> server.snapshot().requests().accepted() == 41,
+                        Duration.ofSeconds(20), "40 queued requests");
                 controls.release();
                 assertThat(blocker.get(20, TimeUnit.SECONDS)).isEqualTo("block");
                 for (int c = 0; c < 40; c++) assertThat(calls.get(c).get(20, TimeUnit.SECONDS)).isEqualTo("c" + c);
@@ -145,7 +146,8 @@ class ServerIntegrationTest {
             controls.awaitBlocked();
             PayloadCodec.Encoded enc = PayloadCodec.of(Protocol.OBJ, List.of()).encode("late", 50);
             raw.send(raw.identity(), "7".getBytes(StandardCharsets.US_ASCII), enc.payload(), enc.info());
-            Await.until(() -> server.snapshot().requests().accepted() == 2, Duration.ofSeconds(10), "the request queued");
+            Await.until(() -> server.snapshot().requests().accepted() == 2,
+                    Duration.ofSeconds(10), "the request queued");
             // The only worker is still blocked: the answer comes from the queue's deadline sweep.
             List<byte[]> reply = raw.receive(Duration.ofSeconds(10));
             assertThat(server.snapshot().workers().get(0).state()).isEqualTo(io.wkr.server.status.WorkerState.BUSY);

@@ -175,7 +175,8 @@ class StatusKeysTest {
         used.add(where);
         Set<String> expected = new HashSet<>(table.keySet());
         if (where.isEmpty()) expected.removeAll(absent);
-        assertThat(fieldNames(node)).as(doc + ": the keys of " + label(where)).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(fieldNames(node)).as(doc + ": the keys of " + label(where))
+                .containsExactlyInAnyOrderElementsOf(expected);
         for (String key : expected) {
             JsonNode value = node.get(key);
             String type = table.get(key);
@@ -197,7 +198,9 @@ class StatusKeysTest {
 
     /** The types docs/protocol.md §9 uses: str, int, float, bool, dict, list of T, dict of T, T or null. */
     private static boolean matches(JsonNode v, String type) {
-        if (type.endsWith(" or null")) return v.isNull() || matches(v, type.substring(0, type.length() - " or null".length()));
+        if (type.endsWith(" or null")) {
+            return v.isNull() || matches(v, type.substring(0, type.length() - " or null".length()));
+        }
         if (type.startsWith("list of ")) return v.isArray() && all(v.elements(), type.substring("list of ".length()));
         if (type.startsWith("dict of ")) return v.isObject() && all(v.elements(), type.substring("dict of ".length()));
         return switch (type) {
@@ -229,7 +232,8 @@ class StatusKeysTest {
     }
 
     private static void shape(String path, JsonNode node, Map<String, String> out) {
-        out.put(path, node.isIntegralNumber() ? "int" : node.isFloatingPointNumber() ? "float" : node.getNodeType().name());
+        out.put(path, node.isIntegralNumber() ? "int"
+                : node.isFloatingPointNumber() ? "float" : node.getNodeType().name());
         if (node.isObject()) node.fields().forEachRemaining(e -> shape(path + "." + e.getKey(), e.getValue(), out));
         if (node.isArray()) for (int i = 0; i < node.size(); i++) shape(path + "[" + i + "]", node.get(i), out);
     }

@@ -87,7 +87,9 @@ public final class PickleWriter {
             return;
         }
         byte[] be = n.toByteArray(); // two's complement, big-endian; LONG1 wants it little-endian
-        if (be.length > 255) throw new IllegalArgumentException("integer too large for LONG1: " + n.bitLength() + " bits");
+        if (be.length > 255) {
+            throw new IllegalArgumentException("integer too large for LONG1: " + n.bitLength() + " bits");
+        }
         out.write(LONG1);
         out.write(be.length);
         for (int k = be.length - 1; k >= 0; k--) out.write(be[k]);

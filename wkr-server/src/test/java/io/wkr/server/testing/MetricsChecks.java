@@ -58,7 +58,8 @@ public final class MetricsChecks {
             for (PrometheusScrape.Sample s : f.samples()) {
                 if (s.name().equals(f.name() + "_bucket")) {
                     String le = s.labels().get("le");
-                    buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), s.value()});
+                    double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+                    buckets.add(new double[] {bound, s.value()});
                 } else if (s.name().equals(f.name() + "_count")) {
                     count = s.value();
                 } else if (s.name().equals(f.name() + "_sum")) {
@@ -68,7 +69,8 @@ public final class MetricsChecks {
             assertThat(buckets).as(f.name() + " buckets").isNotEmpty();
             for (int i = 1; i < buckets.size(); i++) {
                 assertThat(buckets.get(i)[0]).as(f.name() + " bounds ascend").isGreaterThan(buckets.get(i - 1)[0]);
-                assertThat(buckets.get(i)[1]).as(f.name() + " buckets are cumulative").isGreaterThanOrEqualTo(buckets.get(i - 1)[1]);
+                assertThat(buckets.get(i)[1]).as(f.name() + " buckets are cumulative")
+                        .isGreaterThanOrEqualTo(buckets.get(i - 1)[1]);
             }
             double[] last = buckets.get(buckets.size() - 1);
             assertThat(last[0]).as(f.name() + " ends with +Inf").isInfinite();

@@ -47,7 +47,8 @@ public final class PrometheusScrape {
                 samples.add(new Sample((String) s.get("name"), (Map<String, String>) s.get("labels"),
                         ((Number) s.get("value")).doubleValue()));
             }
-            scrape.families.put((String) f.get("name"), new Family((String) f.get("name"), (String) f.get("type"), samples));
+            String name = (String) f.get("name");
+            scrape.families.put(name, new Family(name, (String) f.get("type"), samples));
         }
         return scrape;
     }

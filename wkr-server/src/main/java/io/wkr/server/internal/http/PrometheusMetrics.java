@@ -46,7 +46,8 @@ final class PrometheusMetrics {
     private ServerSnapshot scraped;
 
     PrometheusMetrics() {
-        counter("wkr_requests_received_total", "Data requests received (ZeroMQ and HTTP).", s -> s.requests().received());
+        counter("wkr_requests_received_total", "Data requests received (ZeroMQ and HTTP).",
+                s -> s.requests().received());
         counter("wkr_requests_succeeded_total", "Data requests answered with a result.", s -> s.requests().succeeded());
         labelledCounter("wkr_request_errors_total", "Data requests answered with an error, by error code.", "code",
                 s -> byName(s.requests().errors()));
@@ -63,7 +64,8 @@ final class PrometheusMetrics {
         counter("wkr_execution_count_total", "predict calls (batches); inference/execution = mean batch size.",
                 s -> s.batches().count());
         registry.register(new Histogram("wkr_batch_size", "Requests per predict call.", PrometheusMetrics::batchSizes));
-        latency("wkr_request_duration_seconds", "End-to-end latency of successful requests.", ServerSnapshot::latencyMs);
+        latency("wkr_request_duration_seconds", "End-to-end latency of successful requests.",
+                ServerSnapshot::latencyMs);
         latency("wkr_queue_duration_seconds", "Time requests waited in the queue before a worker took them.",
                 ServerSnapshot::queueWaitMs);
         latency("wkr_compute_duration_seconds", "Time of one predict call (one batch).", ServerSnapshot::predictMs);

@@ -353,7 +353,8 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             lastDropLog = now;
             logger.warn("dropped a reply of {} bytes for {}: it has not read for {} ms and {} bytes of replies wait for it;"
                     + " {} replies dropped for subscribers that do not read so far", size, s.peer,
-                    (now - s.lastProgressNanos) / 1_000_000, s.pendingBytes, stats.replies(budget).droppedSlowSubscriber());
+                    (now - s.lastProgressNanos) / 1_000_000, s.pendingBytes,
+                    stats.replies(budget).droppedSlowSubscriber());
         }
     }
 

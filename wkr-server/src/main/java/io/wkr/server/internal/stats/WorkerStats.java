@@ -55,7 +55,7 @@ public final class WorkerStats {
         WorkerState s = state;
         long since = stateSinceNanos;
         long busy = busyNanos.get() + (s == WorkerState.BUSY ? System.nanoTime() - since : 0);
-        return new WorkerSnapshot(workerId, deviceId, s, batches.get(), items.get(), failedBatches.get(), restarts.get(),
-                busy / 1e9, lastError);
+        return new WorkerSnapshot(workerId, deviceId, s, batches.get(), items.get(), failedBatches.get(),
+                restarts.get(), busy / 1e9, lastError);
     }
 }

@@ -154,7 +154,8 @@ class HttpFrontendTest {
             controls.awaitBlocked();
             CompletableFuture<Object> q1 = zmq.encodeAsync("q1");
             CompletableFuture<Object> q2 = zmq.encodeAsync("q2");
-            Await.until(() -> server.snapshot().requests().accepted() == 3, Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
+            Await.until(() -> server.snapshot().requests().accepted() == 3,
+                    Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
             HttpResponse<String> r = post("/encode", "\"http\"");
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
@@ -173,7 +174,8 @@ class HttpFrontendTest {
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> h1 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h1\""));
         CompletableFuture<HttpResponse<String>> h2 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h2\""));
-        Await.until(() -> server.snapshot().requests().accepted() == 3, Duration.ofSeconds(10), "a queue full of HTTP requests");
+        Await.until(() -> server.snapshot().requests().accepted() == 3,
+                Duration.ofSeconds(10), "a queue full of HTTP requests");
         try (WKRClient zmq = new WKRClient(TestServers.client(server).build())) {
             assertThatThrownBy(() -> zmq.encode("zmq")).isInstanceOf(OverloadedException.class);
         }

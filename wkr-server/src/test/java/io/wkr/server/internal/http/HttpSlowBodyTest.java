@@ -52,7 +52,8 @@ class HttpSlowBodyTest {
             s.getOutputStream().write(head);
             s.getOutputStream().flush();
         }
-        Await.until(() -> server.snapshot().requests().received() == SLOW, Duration.ofSeconds(60), "every slow request started");
+        Await.until(() -> server.snapshot().requests().received() == SLOW,
+                Duration.ofSeconds(60), "every slow request started");
         assertThat(queueBytes()).as("the bodies being read hold memory").isPositive();
 
         HttpResponse<String> health = http.sendAsync("GET", "/health", null).get(5, TimeUnit.SECONDS);

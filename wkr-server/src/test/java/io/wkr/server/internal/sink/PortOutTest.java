@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Wire;
 import io.wkr.server.WKRServer;
+import io.wkr.server.status.Requests;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.RawPeer;
@@ -157,7 +158,7 @@ class PortOutTest {
         try (ZContext context = new ZContext(1);
                 RawPeer other = new RawPeer("127.0.0.1", server.portIn(), server.portOut(), "other")) {
             other.handshake(WAIT);
-            long answeredBefore = server.snapshot().requests().succeeded() + server.snapshot().requests().failed();
+            long answeredBefore = answered(server);
             byte[] identity = ascii("never-reads");
             ZMQ.Socket sub = context.createSocket(SocketType.SUB);
             sub.setRcvHWM(1);
@@ -173,13 +174,20 @@ class PortOutTest {
                 push.send(new byte[n], ZMQ.SNDMORE);
                 push.send(uint8Info(n), 0);
             }
-            Await.until(() -> server.snapshot().replies().evictedSubscribers() >= 1, WAIT, "the subscriber disconnected");
-            Await.until(() -> server.snapshot().requests().succeeded() + server.snapshot().requests().failed() - answeredBefore == 200, WAIT,
+            Await.until(() -> server.snapshot().replies().evictedSubscribers() >= 1,
+                    WAIT, "the subscriber disconnected");
+            Await.until(() -> answered(server) - answeredBefore == 200, WAIT,
                     "all 200 requests answered");
             assertThat(server.snapshot().replies().droppedSlowSubscriber()).isPositive();
             List<byte[]> r = other.call("still", new byte[] {9}, uint8Info(1), WAIT);
             assertThat(r.get(2)).containsExactly(9);
         }
+    }
+
+    /** Data requests answered so far, with a result or an error. */
+    private static long answered(WKRServer server) {
+        Requests r = server.snapshot().requests();
+        return r.succeeded() + r.failed();
     }
 
     @Test
