@@ -40,12 +40,12 @@ public record ServerInfo(
         double uptimeSeconds) {
 
     public ServerInfo {
-        Objects.requireNonNull(protocol, "protocol");
-        Objects.requireNonNull(serverVersion, "serverVersion");
-        Objects.requireNonNull(wkrVersion, "wkrVersion");
-        Objects.requireNonNull(workerClass, "workerClass");
-        Objects.requireNonNull(state, "state");
-        Objects.requireNonNull(serverStartTime, "serverStartTime");
-        Objects.requireNonNull(serverCurrentTime, "serverCurrentTime");
+        Objects.requireNonNull(protocol, "protocol == null");
+        Objects.requireNonNull(serverVersion, "serverVersion == null");
+        Objects.requireNonNull(wkrVersion, "wkrVersion == null");
+        Objects.requireNonNull(workerClass, "workerClass == null");
+        Objects.requireNonNull(state, "state == null");
+        Objects.requireNonNull(serverStartTime, "serverStartTime == null");
+        Objects.requireNonNull(serverCurrentTime, "serverCurrentTime == null");
     }
 }

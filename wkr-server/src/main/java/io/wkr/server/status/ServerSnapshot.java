@@ -46,16 +46,16 @@ public record ServerSnapshot(
         Map<String, CustomStatistic> custom) {
 
     public ServerSnapshot {
-        Objects.requireNonNull(server, "server");
-        Objects.requireNonNull(settings, "settings");
-        Objects.requireNonNull(requests, "requests");
-        Objects.requireNonNull(queue, "queue");
-        Objects.requireNonNull(batches, "batches");
-        Objects.requireNonNull(latencyMs, "latencyMs");
-        Objects.requireNonNull(recentLatencyMs, "recentLatencyMs");
-        Objects.requireNonNull(queueWaitMs, "queueWaitMs");
-        Objects.requireNonNull(predictMs, "predictMs");
-        Objects.requireNonNull(replies, "replies");
+        Objects.requireNonNull(server, "server == null");
+        Objects.requireNonNull(settings, "settings == null");
+        Objects.requireNonNull(requests, "requests == null");
+        Objects.requireNonNull(queue, "queue == null");
+        Objects.requireNonNull(batches, "batches == null");
+        Objects.requireNonNull(latencyMs, "latencyMs == null");
+        Objects.requireNonNull(recentLatencyMs, "recentLatencyMs == null");
+        Objects.requireNonNull(queueWaitMs, "queueWaitMs == null");
+        Objects.requireNonNull(predictMs, "predictMs == null");
+        Objects.requireNonNull(replies, "replies == null");
         workers = List.copyOf(workers);
         custom = Collections.unmodifiableMap(new LinkedHashMap<>(custom));
     }

@@ -27,6 +27,6 @@ public record WorkerSnapshot(
         String lastError) {
 
     public WorkerSnapshot {
-        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(state, "state == null");
     }
 }
