@@ -99,7 +99,8 @@ class DjlNativeMemoryTest {
                 send(client, rows, STEP);
                 samples.add(rssKib());
             }
-            System.out.printf("TIME_S %.1f BATCHES %d%n", (System.nanoTime() - t0) / 1e9, server.stats().batches.sum());
+            System.out.printf("TIME_S %.1f BATCHES %d%n", (System.nanoTime() - t0) / 1e9,
+                    server.snapshot().batches().count());
             StringBuilder line = new StringBuilder("RSS_KIB");
             for (long s : samples) line.append(' ').append(s);
             System.out.println(line);

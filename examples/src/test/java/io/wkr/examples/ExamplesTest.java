@@ -48,8 +48,8 @@ class ExamplesTest {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             long ok = SleepClient.run(client(server, Protocol.OBJ), 32, 20, new PrintStream(buf, true, StandardCharsets.UTF_8));
             assertThat(ok).isEqualTo(32 * 20);
-            assertThat(server.stats().batchedItems.sum()).isEqualTo(32 * 20);
-            assertThat(server.stats().batches.sum()).as("batches mix clients").isLessThan(32 * 20);
+            assertThat(server.snapshot().batches().items()).isEqualTo(32 * 20);
+            assertThat(server.snapshot().batches().count()).as("batches mix clients").isLessThan(32 * 20);
         }
     }
 

@@ -30,7 +30,7 @@ class IrisTest {
                 .protocol(Protocol.NUMPY).numWorker(2).batchSize(32).httpPort(0).build(), IrisWorker::new)) {
             double served = IrisClient.classify(TestServers.client(server).build(), out);
             assertThat(served).as("served accuracy == in-process accuracy").isEqualTo(inProcess);
-            assertThat(server.stats().batches.sum()).as("150 requests in flight are batched").isLessThan(150);
+            assertThat(server.snapshot().batches().count()).as("150 requests in flight are batched").isLessThan(150);
             assertThat(IrisClient.classifyOverHttp("127.0.0.1", server.httpPort(), out)).isEqualTo("setosa");
         }
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("classified 150 iris flowers through wkr")

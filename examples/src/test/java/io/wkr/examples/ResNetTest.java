@@ -31,8 +31,8 @@ class ResNetTest {
                 .modelName("resnet18@32").build(), ResNetWorker::new)) {
             double rate = ResNetClient.run(TestServers.client(server).build(), 16, 4, 32, new PrintStream(buf, true, StandardCharsets.UTF_8));
             assertThat(rate).isPositive();
-            assertThat(server.stats().batchedItems.sum()).isEqualTo(64);
-            assertThat(server.stats().batches.sum()).as("16 callers share batches").isLessThan(64);
+            assertThat(server.snapshot().batches().items()).isEqualTo(64);
+            assertThat(server.snapshot().batches().count()).as("16 callers share batches").isLessThan(64);
             try (WKRClient client = new WKRClient(TestServers.client(server).build())) {
                 Tensor logits = client.encode(ResNetClient.randomImage(new Random(1), 32), Tensor.class);
                 assertThat(logits.shape()).containsExactly(10);

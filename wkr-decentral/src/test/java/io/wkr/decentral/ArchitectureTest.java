@@ -44,7 +44,15 @@ class ArchitectureTest {
     static final ArchRule serverPublicClassesAreApiOrInternal = classes()
             .that().resideInAPackage("io.wkr.server..").and().arePublic()
             .should().resideInAnyPackage(
-                    "io.wkr.server", "io.wkr.server.config", "io.wkr.server.cli", "io.wkr.server.djl", "io.wkr.server.internal..");
+                    "io.wkr.server", "io.wkr.server.config", "io.wkr.server.status", "io.wkr.server.cli",
+                    "io.wkr.server.djl", "io.wkr.server.internal..");
+
+    /** The status records are plain API that the stages build: they know no stage and no server class. */
+    @ArchTest
+    static final ArchRule statusRecordsStandAlone = noClasses()
+            .that().resideInAPackage("io.wkr.server.status..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "io.wkr.server", "io.wkr.server.internal..", "io.wkr.server.cli..", "io.wkr.server.djl..");
 
     /** The client library carries no launcher, benchmark or logging-backend code, and knows no server. */
     @ArchTest

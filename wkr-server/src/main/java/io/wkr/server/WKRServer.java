@@ -15,6 +15,9 @@ import io.wkr.server.internal.sink.SinkCompletion;
 import io.wkr.server.internal.stats.ServerStats;
 import io.wkr.server.internal.stats.WorkerStats;
 import io.wkr.server.internal.ventilator.Ventilator;
+import io.wkr.server.status.ServerInfo;
+import io.wkr.server.status.ServerSnapshot;
+import io.wkr.server.status.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,9 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +63,7 @@ public final class WKRServer implements AutoCloseable {
     private final WKRHardWorker<?, ?, ?> probe;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object lifecycle = new Object();
+    private final Settings settings;
     private ZContext context;
     private JobQueue queue;
     private MemoryBudget memory;
@@ -69,7 +71,8 @@ public final class WKRServer implements AutoCloseable {
     private Sink sink;
     private Ventilator ventilator;
     private WorkerPool workers;
-    private ServerStats stats;
+    /** Set once everything {@link #snapshot()} reads exists (volatile: it publishes those fields). */
+    private volatile ServerStats stats;
     private AdminToken token;
     private Thread sinkThread;
     private Thread ventilatorThread;
@@ -94,6 +97,7 @@ public final class WKRServer implements AutoCloseable {
         this.workerFactory = Objects.requireNonNull(workerFactory, "workerFactory == null");
         this.probe = Objects.requireNonNull(workerFactory.get(), "workerFactory returned null");
         this.workerClassName = probe.getClass().getName();
+        this.settings = Settings.of(config);
     }
 
     /**
@@ -125,7 +129,7 @@ public final class WKRServer implements AutoCloseable {
         List<WorkerStats> ws = new ArrayList<>();
         List<Integer> devices = config.effectiveDeviceMap();
         for (int i = 0; i < config.numWorker(); i++) ws.add(new WorkerStats(i, devices.get(i)));
-        stats = new ServerStats(config.batchSize(), ws);
+        ServerStats stats = new ServerStats(config.batchSize(), ws);
         config.checkFitsHeap(Runtime.getRuntime().maxMemory());
         queue = new JobQueue(config.maxQueueSize());
         memory = new MemoryBudget("max_queue_bytes", config.maxQueueBytes());
@@ -175,13 +179,15 @@ public final class WKRServer implements AutoCloseable {
         token = AdminToken.create(config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(portIn));
         admission = new Admission(queue, memory, stats, workers::alive);
         ventilator = new Ventilator(frontend, config, admission,
-                new SinkCompletion(sink, codec), sink, stats, new Ventilator.Control(token, this::status, this::terminateAsync, t -> failed("the ventilator", t)));
+                new SinkCompletion(sink, codec), sink, stats,
+                new Ventilator.Control(token, this::snapshot, this::terminateAsync, t -> failed("the ventilator", t)));
         ventilatorThread = new Thread(ventilator, "wkr-ventilator");
         ventilatorThread.setUncaughtExceptionHandler(this::stageDied);
-        ventilatorThread.start();
         startMillis = System.currentTimeMillis();
+        this.stats = stats; // from here on snapshot() works: every part it reads exists
+        ventilatorThread.start();
         if (config.httpPort() != null) {
-            http = new HttpFrontend(config, admission, stats, this::status, this::ready, sink.replyBudget());
+            http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget());
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {
@@ -235,69 +241,27 @@ public final class WKRServer implements AutoCloseable {
         return state == State.READY && workers.ready();
     }
 
-    /** The live statistics; null before {@link #start()}. */
-    public ServerStats stats() {
-        return stats;
-    }
-
     /** The file holding the admin token a remote {@code TERMINATION} must carry. */
     public Path tokenFile() {
         return token.file();
     }
 
     /**
-     * Configuration and live statistics, as returned to {@code SHOW_CONFIG}. A superset of the
-     * original's keys ({@code protocol}, {@code server_version}, {@code num_worker}, ...).
+     * The server's state now: what it is, its configuration and its statistics, read once. The
+     * {@code /status} JSON, the {@code SHOW_CONFIG} reply, the dashboard and {@code /metrics} are
+     * all made from such a snapshot (docs/protocol.md §9 lists its keys).
+     *
+     * @throws IllegalStateException before {@link #start()}
      */
-    public Map<String, Object> status() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("protocol", config.protocol().wireName());
-        m.put("server_version", Wire.COMPAT_SERVER_VERSION);
-        m.put("wkr_version", Wire.WKR_VERSION);
-        m.put("java_version", System.getProperty("java.version"));
-        m.put("worker_class", workerClassName);
-        m.put("state", state.name());
-        m.put("ready", ready());
-        m.put("port", portIn);
-        m.put("port_out", portOut);
-        m.put("http_port", httpPort < 0 ? null : httpPort);
-        m.put("num_worker", config.numWorker());
-        m.put("batch_size", config.batchSize());
-        m.put("main_batch_size", config.batchSize());
-        m.put("batch_group_timeout", config.batchGroupTimeout().toMillis());
-        m.put("device_map", config.deviceMap());
-        m.put("main_device_map", config.effectiveDeviceMap());
-        m.put("cpu", config.cpu());
-        m.put("gpu_memory_fraction", config.gpuMemoryFraction());
-        m.put("model_dir", config.modelDir().toString());
-        m.put("model_name", config.modelName());
-        m.put("tmp_folder", config.tmpFolder());
-        m.put("max_queue_size", config.maxQueueSize());
-        m.put("max_request_bytes", config.maxRequestBytes());
-        m.put("max_queue_bytes", config.maxQueueBytes());
-        m.put("max_reply_bytes", config.maxReplyBytes());
-        m.put("slow_subscriber_timeout", config.slowSubscriberTimeout().toSeconds());
-        m.put("heap_max_bytes", Runtime.getRuntime().maxMemory());
-        m.put("request_timeout_ms", config.requestTimeout().toMillis());
-        m.put("server_start_time", Instant.ofEpochMilli(startMillis).toString());
-        m.put("server_current_time", Instant.now().toString());
-        m.put("uptime_seconds", (System.currentTimeMillis() - startMillis) / 1000.0);
-        m.putAll(stats.toMap(queue.size(), queue.capacity(), memory, sink.replyBudget()));
-        m.put("statistic", originalStatistic());
-        return m;
-    }
-
-    /** The original's {@code statistic} keys, for dashboards written against it. */
-    private Map<String, Object> originalStatistic() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        long data = stats.received.sum();
-        s.put("num_data_request", data);
-        s.put("num_total_seq", data);
-        s.put("num_sys_request", stats.controlRequests.sum());
-        s.put("num_total_request", data + stats.controlRequests.sum());
-        s.put("num_exception", stats.errorsTotal());
-        s.put("num_active_client", stats.activeClients.get());
-        return s;
+    public ServerSnapshot snapshot() {
+        ServerStats s = stats;
+        if (s == null) throw new IllegalStateException("the server has not been started");
+        long now = System.currentTimeMillis();
+        ServerInfo info = new ServerInfo(config.protocol(), Wire.COMPAT_SERVER_VERSION, Wire.WKR_VERSION,
+                System.getProperty("java.version"), workerClassName, state.name(), ready(), portIn, portOut,
+                httpPort < 0 ? null : httpPort, Runtime.getRuntime().maxMemory(), Instant.ofEpochMilli(startMillis),
+                Instant.now(), (now - startMillis) / 1000.0);
+        return s.snapshot(info, settings, queue.size(), queue.capacity(), memory, sink.replyBudget());
     }
 
     /** Last word of a stage thread (the stage has logged and reported why itself). */

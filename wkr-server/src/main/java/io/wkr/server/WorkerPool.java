@@ -7,11 +7,11 @@ import io.wkr.server.internal.batching.Job;
 import io.wkr.server.internal.batching.JobQueue;
 import io.wkr.server.internal.stats.ServerStats;
 import io.wkr.server.internal.stats.WorkerStats;
+import io.wkr.server.status.WorkerState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.wkr.server.internal.stats.WorkerState;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,7 +67,7 @@ final class WorkerPool {
         for (int i = 0; i < config.numWorker(); i++) {
             int id = i;
             WorkerContext ctx = new WorkerContext(id, devices.get(i), config, tmpDir, stats::custom);
-            WorkerSlot slot = new WorkerSlot(this, ctx, stats.workers().get(i));
+            WorkerSlot slot = new WorkerSlot(this, ctx, stats.workerStats().get(i));
             Thread t = new Thread(slot, "wkr-worker-" + id);
             t.setDaemon(true);
             // WorkerSlot answers every failure of a model itself; anything that escapes is a bug in wkr.

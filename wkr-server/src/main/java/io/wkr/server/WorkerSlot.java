@@ -5,8 +5,8 @@ import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;
 import io.wkr.protocol.WKRException;
 import io.wkr.server.internal.batching.Job;
-import io.wkr.server.internal.stats.WorkerState;
 import io.wkr.server.internal.stats.WorkerStats;
+import io.wkr.server.status.WorkerState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -172,7 +172,7 @@ final class WorkerSlot implements Runnable {
         List<Job> live = new ArrayList<>(batch.size());
         List<Object> inputs = new ArrayList<>(batch.size());
         for (Job job : batch) {
-            pool.stats().queueWait.recordNanos(now - job.arrivalNanos());
+            pool.stats().queueWait(now - job.arrivalNanos());
             if (job.expired(now)) {
                 pool.fail(job, ErrorCode.TIMEOUT, "deadline passed after "
                         + (now - job.arrivalNanos()) / 1_000_000 + " ms in the queue; the request was not run");

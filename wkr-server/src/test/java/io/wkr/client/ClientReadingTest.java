@@ -77,7 +77,7 @@ class ClientReadingTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(server.stats().succeeded.sum()).isEqualTo(1600);
+            assertThat(server.snapshot().requests().succeeded()).isEqualTo(1600);
         }
     }
 

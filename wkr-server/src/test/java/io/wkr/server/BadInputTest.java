@@ -172,10 +172,10 @@ class BadInputTest {
         Random random = new Random(42);
         byte[] junk = new byte[100];
         random.nextBytes(junk);
-        long before = server.stats().malformed.sum();
+        long before = server.snapshot().requests().malformed();
         peer.send(junk); // one frame: no sender to name
         peer.send(new byte[0], id(), new byte[8], GOOD_INFO); // empty identity
-        Await.until(() -> server.stats().malformed.sum() == before + 2, WAIT, "two dropped messages");
+        Await.until(() -> server.snapshot().requests().malformed() == before + 2, WAIT, "two dropped messages");
         random.nextBytes(junk);
         assertThat(errorFor(peer.identity(), id(), junk, junk)).startsWith("BAD_REQUEST:");
         assertThat(errorFor(peer.identity(), junk, junk, junk, junk, junk)).startsWith("BAD_REQUEST: expected 4 frames");
@@ -192,7 +192,7 @@ class BadInputTest {
         io.wkr.protocol.PayloadCodec.Encoded enc = codec.encode(new int[] {1}, 0);
         assertThat(errorFor(peer.identity(), id(), enc.payload(), enc.info()))
                 .isEqualTo("BAD_REQUEST: this worker takes String inputs, got int[]");
-        assertThat(server.stats().batches.sum()).as("the model never ran").isZero();
+        assertThat(server.snapshot().batches().count()).as("the model never ran").isZero();
         assertStillServesObj();
     }
 
@@ -244,7 +244,7 @@ class BadInputTest {
                 .contains("timeout_ms");
         assertThat(answerWithInfo("{\"codec\":\"kryo\",\"timeout_ms\":\"soon\"}")).startsWith("BAD_REQUEST:")
                 .contains("timeout_ms");
-        assertThat(server.stats().errors(io.wkr.protocol.ErrorCode.TIMEOUT)).isZero();
+        assertThat(server.snapshot().requests().errors(io.wkr.protocol.ErrorCode.TIMEOUT)).isZero();
     }
 
     @Test

@@ -69,8 +69,8 @@ class ServerIntegrationTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(server.stats().succeeded.sum()).isEqualTo(64 * 35);
-            assertThat(server.stats().errorsTotal()).isZero();
+            assertThat(server.snapshot().requests().succeeded()).isEqualTo(64 * 35);
+            assertThat(server.snapshot().requests().failed()).isZero();
         }
     }
 
@@ -96,7 +96,8 @@ class ServerIntegrationTest {
                         }
                     }));
                 }
-                Await.until(() -> server.stats().accepted.sum() == 41, Duration.ofSeconds(20), "40 queued requests");
+                Await.until(() -> server.snapshot().requests().accepted() == 41,
+                        Duration.ofSeconds(20), "40 queued requests");
                 controls.release();
                 assertThat(blocker.get(20, TimeUnit.SECONDS)).isEqualTo("block");
                 for (int c = 0; c < 40; c++) assertThat(calls.get(c).get(20, TimeUnit.SECONDS)).isEqualTo("c" + c);
@@ -104,9 +105,9 @@ class ServerIntegrationTest {
                 pool.shutdownNow();
             }
             assertThat(controls.batchSizes).contains(32); // 40 queued, batch_size 32: a full batch first
-            long[] sizes = server.stats().batchSizeCounts();
-            assertThat(sizes[32]).isEqualTo(1);
-            assertThat(sizes[8]).isEqualTo(1);
+            Map<Integer, Long> sizes = server.snapshot().batches().sizes();
+            assertThat(sizes.get(32)).isEqualTo(1);
+            assertThat(sizes.get(8)).isEqualTo(1);
         }
     }
 
@@ -119,7 +120,7 @@ class ServerIntegrationTest {
             controls.awaitBlocked();
             CompletableFuture<Object> q1 = a.encodeAsync("q1");
             CompletableFuture<Object> q2 = a.encodeAsync("q2");
-            Await.until(() -> server.stats().accepted.sum() == 3, Duration.ofSeconds(10), "a full queue");
+            Await.until(() -> server.snapshot().requests().accepted() == 3, Duration.ofSeconds(10), "a full queue");
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> b.encode("rejected")).isInstanceOf(OverloadedException.class)
                     .hasMessageContaining("queue full");
@@ -130,7 +131,7 @@ class ServerIntegrationTest {
             assertThat(q1.get(10, TimeUnit.SECONDS)).isEqualTo("q1");
             assertThat(q2.get(10, TimeUnit.SECONDS)).isEqualTo("q2");
             assertThat(b.encode("served")).isEqualTo("served");
-            assertThat(server.stats().errors(ErrorCode.OVERLOADED)).isEqualTo(1);
+            assertThat(server.snapshot().requests().errors(ErrorCode.OVERLOADED)).isEqualTo(1);
             assertThat(controls.seen).doesNotContain("rejected");
         }
     }
@@ -145,10 +146,11 @@ class ServerIntegrationTest {
             controls.awaitBlocked();
             PayloadCodec.Encoded enc = PayloadCodec.of(Protocol.OBJ, List.of()).encode("late", 50);
             raw.send(raw.identity(), "7".getBytes(StandardCharsets.US_ASCII), enc.payload(), enc.info());
-            Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "the request queued");
+            Await.until(() -> server.snapshot().requests().accepted() == 2,
+                    Duration.ofSeconds(10), "the request queued");
             // The only worker is still blocked: the answer comes from the queue's deadline sweep.
             List<byte[]> reply = raw.receive(Duration.ofSeconds(10));
-            assertThat(server.stats().workers().get(0).state()).isEqualTo(io.wkr.server.internal.stats.WorkerState.BUSY);
+            assertThat(server.snapshot().workers().get(0).state()).isEqualTo(io.wkr.server.status.WorkerState.BUSY);
             controls.release();
             assertThat(reply).isNotNull();
             assertThat(new String(reply.get(1), StandardCharsets.US_ASCII)).isEqualTo("7");
@@ -156,7 +158,7 @@ class ServerIntegrationTest {
             assertThat(new String(reply.get(2), StandardCharsets.UTF_8)).startsWith("TIMEOUT: deadline passed");
             assertThat(blocked.get(10, TimeUnit.SECONDS)).isEqualTo("block");
             assertThat(controls.seen).doesNotContain("late");
-            assertThat(server.stats().errors(ErrorCode.TIMEOUT)).isEqualTo(1);
+            assertThat(server.snapshot().requests().errors(ErrorCode.TIMEOUT)).isEqualTo(1);
         }
     }
 
@@ -187,7 +189,7 @@ class ServerIntegrationTest {
             assertThatThrownBy(() -> c.encode("boom")).isInstanceOf(WorkerFailedException.class)
                     .hasMessageContaining("IllegalStateException: boom requested");
             assertThat(c.encode("next")).isEqualTo("next");
-            assertThat(server.stats().errors(ErrorCode.WORKER_FAILED)).isEqualTo(1);
+            assertThat(server.snapshot().requests().errors(ErrorCode.WORKER_FAILED)).isEqualTo(1);
         }
     }
 
@@ -208,7 +210,7 @@ class ServerIntegrationTest {
             assertThatThrownBy(() -> c.encode("die")).isInstanceOf(WorkerFailedException.class)
                     .hasMessageContaining("fatal error requested");
             assertThat(c.encode("alive")).isEqualTo("alive");
-            assertThat(server.stats().workers().get(0).restarts()).isEqualTo(1);
+            assertThat(server.snapshot().workers().get(0).restarts()).isEqualTo(1);
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> workers = (List<Map<String, Object>>) c.serverStatus().get("workers");
             assertThat(workers.get(0)).containsEntry("restarts", 1L);
@@ -223,7 +225,7 @@ class ServerIntegrationTest {
             assertThatThrownBy(() -> c.encode("poison")).isInstanceOf(WorkerFailedException.class)
                     .hasMessageContaining("worker 0 failed");
             assertThat(c.encode("fine")).isEqualTo("fine");
-            assertThat(server.stats().workers().get(0).restarts()).isEqualTo(1);
+            assertThat(server.snapshot().workers().get(0).restarts()).isEqualTo(1);
         }
     }
 
@@ -269,7 +271,7 @@ class ServerIntegrationTest {
             CompletableFuture<Object> inFlight = c.encodeAsync("block");
             controls.awaitBlocked();
             CompletableFuture<Object> queued = c.encodeAsync("queued");
-            Await.until(() -> server.stats().accepted.sum() >= 3, Duration.ofSeconds(10), "a queued request");
+            Await.until(() -> server.snapshot().requests().accepted() >= 3, Duration.ofSeconds(10), "a queued request");
             String token = AdminToken.read(server.tokenFile());
             raw.send(raw.identity(), "2".getBytes(StandardCharsets.US_ASCII), Wire.TERMINATION,
                     ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.US_ASCII));

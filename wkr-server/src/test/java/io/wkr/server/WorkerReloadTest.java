@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wkr.client.WKRClient;
 import io.wkr.protocol.WorkerFailedException;
-import io.wkr.server.internal.stats.WorkerState;
+import io.wkr.server.status.WorkerState;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
@@ -45,7 +45,7 @@ class WorkerReloadTest {
             assertThat(server.awaitTermination(WAIT)).as("the server stopped by itself").isTrue();
             assertThat(server.failure()).hasValueSatisfying(f -> assertThat(f)
                     .contains("every worker failed to reload its model").contains("the weights are gone"));
-            assertThat(server.stats().workers().get(0).state()).isEqualTo(WorkerState.FAILED);
+            assertThat(server.snapshot().workers().get(0).state()).isEqualTo(WorkerState.FAILED);
         }
     }
 
@@ -55,10 +55,10 @@ class WorkerReloadTest {
                 WKRClient c = new WKRClient(TestServers.client(server).build())) {
             controls.failLoad = "not yet";
             assertThatThrownBy(() -> c.encode("die")).isInstanceOf(WorkerFailedException.class);
-            Await.until(() -> String.valueOf(server.stats().workers().get(0).toMap().get("last_error")).contains("not yet"),
+            Await.until(() -> String.valueOf(server.snapshot().workers().get(0).lastError()).contains("not yet"),
                     WAIT, "the first reload failed");
             assertThat(server.ready()).isFalse();
-            assertThat(server.stats().workers().get(0).state()).isEqualTo(WorkerState.RESTARTING);
+            assertThat(server.snapshot().workers().get(0).state()).isEqualTo(WorkerState.RESTARTING);
             controls.failLoad = null;
             Await.until(server::ready, WAIT, "ready again after a retry");
             assertThat(c.encode("back")).isEqualTo("back");

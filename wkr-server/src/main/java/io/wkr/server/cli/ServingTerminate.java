@@ -2,8 +2,8 @@ package io.wkr.server.cli;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.Wire;
-import io.wkr.protocol.internal.Json;
 import io.wkr.protocol.AdminToken;
+import io.wkr.server.internal.ServerJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -143,7 +143,7 @@ public final class ServingTerminate implements Callable<Integer> {
         sub.connect("tcp://" + host + ":" + portOut);
         sub.setReceiveTimeOut(100);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        byte[] statusInfo = Json.writeBytes(Map.of(Wire.INFO_FORMAT, "json"));
+        byte[] statusInfo = ServerJson.bytes(Map.of(Wire.INFO_FORMAT, "json"));
         boolean subscribed = false;
         for (int n = 0; !subscribed && System.nanoTime() < deadline; n++) {
             String id = "sync-" + n;
@@ -194,6 +194,6 @@ public final class ServingTerminate implements Callable<Integer> {
     }
 
     private static byte[] info(String token) {
-        return Json.writeBytes(Map.of(Wire.INFO_TOKEN, token));
+        return ServerJson.bytes(Map.of(Wire.INFO_TOKEN, token));
     }
 }

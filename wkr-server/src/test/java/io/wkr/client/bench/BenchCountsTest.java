@@ -73,7 +73,7 @@ class BenchCountsTest {
             assertThat(r.mismatched.sum()).isEqualTo(40);
             assertThat(r.ok.sum()).isEqualTo(160);
             assertThat(r.lost.sum()).isZero();
-            assertThat(server.stats().received.sum()).isEqualTo(300);
+            assertThat(server.snapshot().requests().received()).isEqualTo(300);
         }
     }
 

@@ -89,7 +89,7 @@ public final class Admission {
             job.fail(r.code(), r.message()); // gives back what the job holds
             return false;
         }
-        stats.accepted.increment();
+        stats.accepted();
         return true;
     }
 }

@@ -53,10 +53,7 @@ final class Exchange {
         this.stats = stats;
         this.drainLimit = drainLimit;
         this.arrivalNanos = System.nanoTime();
-        if (stats != null) {
-            stats.received.increment();
-            stats.receivedRate.add(1);
-        }
+        if (stats != null) stats.received();
     }
 
     /** Answers with the status and code a failure stands for (an unexpected one is a logged 500). */

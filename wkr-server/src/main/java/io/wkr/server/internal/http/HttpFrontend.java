@@ -1,8 +1,5 @@
 package io.wkr.server.internal.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -11,7 +8,11 @@ import io.wkr.protocol.ErrorCode;
 import io.wkr.server.config.ServerConfig;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.MemoryBudget;
+import io.wkr.server.internal.ServerJson;
+import io.wkr.server.internal.StatusEncoding;
 import io.wkr.server.internal.stats.ServerStats;
+import io.wkr.server.status.ServerSnapshot;
+import java.io.UncheckedIOException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +36,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health}: 200 while the process is up (never needs a token);
  *   <li>{@code GET /ready}: 200 when every worker has its model and the server is not draining,
  *       503 otherwise;
- *   <li>{@code GET /status}: configuration and live statistics as JSON (a superset of {@code
- *       SHOW_CONFIG});
- *   <li>{@code GET /metrics}: Prometheus text format;
+ *   <li>{@code GET /status}: configuration and live statistics as JSON (the {@code SHOW_CONFIG}
+ *       document without {@code client});
+ *   <li>{@code GET /metrics}: Prometheus text format ({@link PrometheusMetrics}), from the same
+ *       snapshot;
  *   <li>{@code POST /encode}: a JSON input in, {@code {"result": ...}} out;
  *   <li>{@code POST /encode/file}: an uploaded file (the raw body; a multipart field {@code file}
  *       with {@code -http_allow_form_bodies}) in, the same envelope out;
@@ -57,18 +59,19 @@ public final class HttpFrontend implements AutoCloseable {
     static final String IDLE_TIMEOUT_PROPERTY = "wkr.http.idle_timeout_ms";
 
     private final ServerConfig config;
-    private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final PrometheusMetrics metrics = new PrometheusMetrics();
     private final ThreadPoolExecutor replies;
     private final Javalin app;
 
     /**
-     * @param status builds the status map ({@code WKRServer.status()})
+     * @param status takes the snapshot {@code /status} and {@code /metrics} are made from ({@code
+     *     WKRServer.snapshot()})
      * @param ready true while the server is ready to serve
      * @param replyMemory the reply budget ({@code -max_reply_bytes}): HTTP results and their JSON
-     *     hold their bytes there until written; reported in {@code /metrics}
+     *     hold their bytes there until written
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
-            Supplier<Map<String, Object>> status, BooleanSupplier ready, MemoryBudget replyMemory) {
+            Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory) {
         this.config = config;
         this.replies = replyExecutor(config);
         HttpEdge edge = new HttpEdge(config, stats, new EncodeRoute(config, admission, replies, replyMemory));
@@ -93,10 +96,10 @@ public final class HttpFrontend implements AutoCloseable {
             });
             cfg.routes.get("/health", ctx -> json(ctx, 200, Map.of("status", "alive")));
             cfg.routes.get("/ready", ctx -> readiness(ctx, admission, ready));
-            cfg.routes.get("/status", ctx -> json(ctx, 200, status.get()));
-            cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusText.CONTENT_TYPE).result(PrometheusText.render(
-                    stats, admission.queue().size(), admission.queue().capacity(), ready.getAsBoolean(),
-                    admission.memory(), replyMemory)));
+            cfg.routes.get("/status", ctx -> ctx.contentType("application/json")
+                    .result(StatusEncoding.json(status.get(), null)));
+            cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusMetrics.CONTENT_TYPE)
+                    .result(metrics.render(status.get())));
             cfg.routes.get("/", this::dashboard);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 // Javalin's own answers (404 ...) in our envelope
@@ -181,10 +184,10 @@ public final class HttpFrontend implements AutoCloseable {
     private void json(Context ctx, int status, Object body) {
         byte[] bytes;
         try {
-            bytes = mapper.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
+            bytes = ServerJson.bytes(body);
+        } catch (UncheckedIOException e) {
             status = 500;
-            bytes = Exchange.errorBody(ErrorCode.INTERNAL, "the answer is not JSON-serialisable: " + e.getOriginalMessage());
+            bytes = Exchange.errorBody(ErrorCode.INTERNAL, "the answer is not JSON-serialisable: " + e.getMessage());
         }
         ctx.status(status).contentType("application/json").result(bytes);
     }

@@ -188,7 +188,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             }
             subscribers.add(s);
             stateBytes += CONNECTION_BYTES + s.bufferCapacity();
-            stats.subscribers.set(subscribers.size());
+            stats.subscribers(subscribers.size());
             s.out.add(new Subscriber.Outbound(new ByteBuffer[] {ByteBuffer.wrap(Subscriber.HELLO)}, 0, null));
             flush(s);
         }
@@ -292,8 +292,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             if (holders != null) matched.addAll(holders);
         }
         if (matched.isEmpty()) {
-            stats.droppedReplies.increment();
-            stats.droppedNoSubscriber.increment();
+            stats.replyDroppedNoSubscriber();
             budget.release(charge);
             return 0;
         }
@@ -328,7 +327,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
         if (held.holders == 0) {
             budget.release(charge);
-            stats.droppedReplies.increment(); // every subscriber it was for is stalled
+            stats.replyDropped(); // every subscriber it was for is stalled
         }
         return held.holders;
     }
@@ -348,13 +347,14 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     /** A reply is not queued for {@code s}, which does not read. */
     private void droppedFor(Subscriber s, long size) {
-        stats.droppedSlowSubscriber.increment();
+        stats.replyDroppedForSlowSubscriber();
         long now = System.nanoTime();
         if (now - lastDropLog > 5_000_000_000L) {
             lastDropLog = now;
             logger.warn("dropped a reply of {} bytes for {}: it has not read for {} ms and {} bytes of replies wait for it;"
                     + " {} replies dropped for subscribers that do not read so far", size, s.peer,
-                    (now - s.lastProgressNanos) / 1_000_000, s.pendingBytes, stats.droppedSlowSubscriber.sum());
+                    (now - s.lastProgressNanos) / 1_000_000, s.pendingBytes,
+                    stats.replies(budget).droppedSlowSubscriber());
         }
     }
 
@@ -435,7 +435,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (written) h.delivered = true;
         if (--h.holders == 0) {
             budget.release(h.bytes);
-            if (!h.delivered) stats.droppedReplies.increment();
+            if (!h.delivered) stats.replyDropped();
         }
     }
 
@@ -465,7 +465,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
         if (evict == null) return;
         for (Subscriber s : evict) {
-            stats.evictedSubscribers.increment();
+            stats.subscriberEvicted();
             if (s.state != Subscriber.State.ACTIVE) {
                 violation(s.peer + ": no ZMTP handshake within " + slowNanos / 1_000_000_000L + " s; disconnected");
                 close(s, "handshake timeout");
@@ -487,7 +487,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         if (s.closed) return;
         s.closed = true;
         for (Subscriber.Outbound o : s.out) {
-            if (o.held != null) stats.droppedSlowSubscriber.increment();
+            if (o.held != null) stats.replyDroppedForSlowSubscriber();
             release(s, o, false);
         }
         s.out.clear();
@@ -499,7 +499,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
         s.subscriptions().clear();
         subscribers.remove(s);
-        stats.subscribers.set(subscribers.size());
+        stats.subscribers(subscribers.size());
         if (s.key != null) s.key.cancel();
         try {
             s.channel.close();

@@ -116,7 +116,7 @@ public final class Sink implements Runnable {
         }
         if (reserved) budget.release(size);
         logger.warn("dropped a reply of {} bytes: no room in the sink within {} s", size, maxWaitNanos / 1_000_000_000L);
-        stats.droppedReplies.increment();
+        stats.replyDropped();
         if (arrivalNanos >= 0) stats.completed(arrivalNanos, error);
     }
 
@@ -136,7 +136,7 @@ public final class Sink implements Runnable {
             }
             budget.release(size);
         }
-        stats.droppedReplies.increment();
+        stats.replyDropped();
         if (arrivalNanos >= 0) stats.completed(arrivalNanos, error);
         return false;
     }
@@ -207,7 +207,7 @@ public final class Sink implements Runnable {
             queue.drainTo(batch);
             for (Reply r : batch) {
                 budget.release(r.charge);
-                stats.droppedReplies.increment();
+                stats.replyDropped();
                 if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
             }
             logger.debug("sink stopped");
@@ -220,7 +220,7 @@ public final class Sink implements Runnable {
         } catch (RuntimeException ex) {
             // One reply that cannot go out must not stop the thread every other reply goes through.
             logger.error("could not publish a reply to {}", r.envelope, ex);
-            stats.droppedReplies.increment();
+            stats.replyDropped();
         }
         if (r.arrivalNanos >= 0) stats.completed(r.arrivalNanos, r.error);
     }

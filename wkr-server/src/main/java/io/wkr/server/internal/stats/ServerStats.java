@@ -2,46 +2,51 @@ package io.wkr.server.internal.stats;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.internal.MemoryBudget;
+import io.wkr.server.status.Batches;
+import io.wkr.server.status.CustomStatistic;
+import io.wkr.server.status.QueueState;
+import io.wkr.server.status.Replies;
+import io.wkr.server.status.Requests;
+import io.wkr.server.status.ServerInfo;
+import io.wkr.server.status.ServerSnapshot;
+import io.wkr.server.status.Settings;
+import io.wkr.server.status.WorkerSnapshot;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The server's live statistics. Written lock-free by the ventilator, the workers and the sink;
- * read by status requests. Bounded: no map grows with the number of clients or requests.
+ * The server's live statistics. Written lock-free by the ventilator, the workers, the sink and
+ * the HTTP edge through the recording methods; read as a {@link ServerSnapshot}. Bounded: no map
+ * grows with the number of clients or requests.
  */
 public final class ServerStats {
     private static final int MAX_CUSTOM_KEYS = 64;
 
-    public final LongAdder received = new LongAdder();
-    public final LongAdder accepted = new LongAdder();
-    public final LongAdder succeeded = new LongAdder();
-    public final LongAdder controlRequests = new LongAdder();
-    public final LongAdder malformed = new LongAdder();
-    /** Replies that reached no client: no subscriber, a subscriber that did not read, or a full sink queue. */
-    public final LongAdder droppedReplies = new LongAdder();
-    /** Of those: replies no connection subscribed to (the client was gone, or not subscribed yet). */
-    public final LongAdder droppedNoSubscriber = new LongAdder();
-    /** Of those: replies dropped for a subscriber that held too many unread replies, or was disconnected with them. */
-    public final LongAdder droppedSlowSubscriber = new LongAdder();
-    /** Subscribers disconnected for not reading (or not finishing the handshake) in time. */
-    public final LongAdder evictedSubscribers = new LongAdder();
-    /** Connections on port_out now. */
-    public final AtomicInteger subscribers = new AtomicInteger();
-    public final LongAdder batches = new LongAdder();
-    public final LongAdder batchedItems = new LongAdder();
-    public final LatencyRecorder latency = new LatencyRecorder();
-    public final LatencyRecorder queueWait = new LatencyRecorder();
-    public final LatencyRecorder predict = new LatencyRecorder();
-    public final RateMeter completedRate = new RateMeter();
-    public final RateMeter receivedRate = new RateMeter();
-    public final AtomicInteger activeClients = new AtomicInteger();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder succeeded = new LongAdder();
+    private final LongAdder controlRequests = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+    private final LongAdder droppedReplies = new LongAdder();
+    private final LongAdder droppedNoSubscriber = new LongAdder();
+    private final LongAdder droppedSlowSubscriber = new LongAdder();
+    private final LongAdder evictedSubscribers = new LongAdder();
+    private final AtomicInteger subscribers = new AtomicInteger();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder batchedItems = new LongAdder();
+    private final LatencyRecorder latency = new LatencyRecorder();
+    private final LatencyRecorder queueWait = new LatencyRecorder();
+    private final LatencyRecorder predict = new LatencyRecorder();
+    private final RateMeter completedRate = new RateMeter();
+    private final RateMeter receivedRate = new RateMeter();
+    private final AtomicInteger activeClients = new AtomicInteger();
     private final EnumMap<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
     private final AtomicLongArray batchSizes;
     private final Map<String, CustomStat> custom = new ConcurrentHashMap<>();
@@ -55,18 +60,32 @@ public final class ServerStats {
         for (ErrorCode c : ErrorCode.values()) errors.put(c, new LongAdder());
     }
 
+    // ------------------------------------------------------------------------------ recording
+
+    /** A data request arrived (ZeroMQ or HTTP), whatever becomes of it. */
+    public void received() {
+        received.increment();
+        receivedRate.add(1);
+    }
+
+    /** A data request was put on the queue. */
+    public void accepted() {
+        accepted.increment();
+    }
+
+    /** A {@code SHOW_CONFIG} or {@code TERMINATION} request arrived. */
+    public void controlRequest() {
+        controlRequests.increment();
+    }
+
+    /** A message was not a well-formed request. */
+    public void malformed() {
+        malformed.increment();
+    }
+
+    /** An error reply of {@code code} (counted once per reply). */
     public void error(ErrorCode code) {
         errors.get(code).increment();
-    }
-
-    public long errors(ErrorCode code) {
-        return errors.get(code).sum();
-    }
-
-    public long errorsTotal() {
-        long n = 0;
-        for (LongAdder a : errors.values()) n += a.sum();
-        return n;
     }
 
     /** A data request was answered: {@code error} null for success. */
@@ -80,6 +99,12 @@ public final class ServerStats {
         completedRate.add(1);
     }
 
+    /** A worker took a request off the queue after it waited {@code nanos}. */
+    public void queueWait(long nanos) {
+        queueWait.recordNanos(nanos);
+    }
+
+    /** A {@code predict} call on {@code size} inputs took {@code predictNanos}. */
     public void batch(int size, long predictNanos) {
         batches.increment();
         batchedItems.add(size);
@@ -87,15 +112,35 @@ public final class ServerStats {
         predict.recordNanos(predictNanos);
     }
 
-    /** Batch-size histogram: index = size, value = number of batches of that size. */
-    public long[] batchSizeCounts() {
-        long[] out = new long[batchSizes.length()];
-        for (int i = 0; i < out.length; i++) out[i] = batchSizes.get(i);
-        return out;
+    /** A reply reached no client (see {@link Replies#dropped()}). */
+    public void replyDropped() {
+        droppedReplies.increment();
     }
 
-    public List<WorkerStats> workers() {
-        return workers;
+    /** A reply reached no client because no connection subscribed to its identity. */
+    public void replyDroppedNoSubscriber() {
+        droppedReplies.increment();
+        droppedNoSubscriber.increment();
+    }
+
+    /** A reply was dropped for one connection that does not read (or was closed holding it). */
+    public void replyDroppedForSlowSubscriber() {
+        droppedSlowSubscriber.increment();
+    }
+
+    /** A {@code port_out} connection was closed for not reading. */
+    public void subscriberEvicted() {
+        evictedSubscribers.increment();
+    }
+
+    /** There are {@code n} connections on {@code port_out} now. */
+    public void subscribers(int n) {
+        subscribers.set(n);
+    }
+
+    /** {@code n} client identities sent a data request in the last 180 s. */
+    public void activeClients(int n) {
+        activeClients.set(n);
     }
 
     /** Records user statistics from {@code recordStatistic}; at most 64 distinct keys are kept. */
@@ -111,69 +156,59 @@ public final class ServerStats {
         });
     }
 
+    /** The per-worker statistics, one per worker, each written by its worker's thread. */
+    public List<WorkerStats> workerStats() {
+        return workers;
+    }
+
+    // ------------------------------------------------------------------------------ reading
+
+    public Requests requests() {
+        Map<ErrorCode, Long> byCode = new EnumMap<>(ErrorCode.class);
+        long failed = 0;
+        for (Map.Entry<ErrorCode, LongAdder> e : errors.entrySet()) {
+            long n = e.getValue().sum();
+            byCode.put(e.getKey(), n);
+            failed += n;
+        }
+        return new Requests(received.sum(), accepted.sum(), succeeded.sum(), failed, controlRequests.sum(),
+                malformed.sum(), droppedReplies.sum(), byCode);
+    }
+
+    /** @param replyMemory what replies waiting for subscribers hold ({@code -max_reply_bytes}) */
+    public Replies replies(MemoryBudget replyMemory) {
+        return new Replies(subscribers.get(), droppedReplies.sum(), droppedNoSubscriber.sum(),
+                droppedSlowSubscriber.sum(), evictedSubscribers.sum(), replyMemory.used(), replyMemory.limit(),
+                replyMemory.peak());
+    }
+
+    public Batches batches() {
+        long count = batches.sum();
+        long items = batchedItems.sum();
+        Map<Integer, Long> sizes = new TreeMap<>();
+        for (int i = 1; i < batchSizes.length(); i++) {
+            long n = batchSizes.get(i);
+            if (n > 0) sizes.put(i, n);
+        }
+        return new Batches(count, items, count == 0 ? 0.0 : items / (double) count, sizes);
+    }
+
     /**
-     * The statistics as the status reports them.
+     * The whole snapshot: {@code server} and {@code settings} as given, the statistics read now.
      *
      * @param queueMemory what admitted requests hold ({@code -max_queue_bytes})
      * @param replyMemory what replies waiting for subscribers hold ({@code -max_reply_bytes})
      */
-    public Map<String, Object> toMap(int queueDepth, int queueCapacity, MemoryBudget queueMemory, MemoryBudget replyMemory) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("received", received.sum());
-        req.put("accepted", accepted.sum());
-        req.put("succeeded", succeeded.sum());
-        req.put("failed", errorsTotal());
-        req.put("control", controlRequests.sum());
-        req.put("malformed", malformed.sum());
-        req.put("dropped_replies", droppedReplies.sum());
-        Map<String, Object> byCode = new LinkedHashMap<>();
-        errors.forEach((c, a) -> byCode.put(c.name(), a.sum()));
-        req.put("errors", byCode);
-        m.put("requests", req);
-        m.put("throughput_rps", completedRate.perSecond(5));
-        m.put("arrival_rps", receivedRate.perSecond(5));
-        Map<String, Object> q = new LinkedHashMap<>();
-        q.put("depth", queueDepth);
-        q.put("capacity", queueCapacity);
-        putBudget(q, "bytes", queueMemory);
-        m.put("queue", q);
-        Map<String, Object> b = new LinkedHashMap<>();
-        long nb = batches.sum();
-        b.put("count", nb);
-        b.put("items", batchedItems.sum());
-        b.put("mean_size", nb == 0 ? 0.0 : batchedItems.sum() / (double) nb);
-        Map<String, Object> sizes = new LinkedHashMap<>();
-        long[] counts = batchSizeCounts();
-        for (int i = 1; i < counts.length; i++) if (counts[i] > 0) sizes.put(Integer.toString(i), counts[i]);
-        b.put("sizes", sizes);
-        m.put("batches", b);
-        m.put("latency_ms", latency.toMillisMap());
-        m.put("recent_latency_ms", latency.recentMillisMap());
-        m.put("queue_wait_ms", queueWait.toMillisMap());
-        m.put("predict_ms", predict.toMillisMap());
-        List<Object> ws = new ArrayList<>();
-        for (WorkerStats w : workers) ws.add(w.toMap());
-        m.put("workers", ws);
-        m.put("active_clients", activeClients.get());
-        Map<String, Object> replies = new LinkedHashMap<>();
-        replies.put("subscribers", subscribers.get());
-        replies.put("dropped", droppedReplies.sum());
-        replies.put("dropped_no_subscriber", droppedNoSubscriber.sum());
-        replies.put("dropped_slow_subscriber", droppedSlowSubscriber.sum());
-        replies.put("evicted_subscribers", evictedSubscribers.sum());
-        putBudget(replies, "waiting_bytes", replyMemory);
-        m.put("replies", replies);
-        Map<String, Object> c = new LinkedHashMap<>();
-        custom.forEach((k, s) -> c.put(k, s.toMap()));
-        m.put("custom", c);
-        return m;
-    }
-
-    private static void putBudget(Map<String, Object> m, String usedKey, MemoryBudget b) {
-        m.put(usedKey, b.used());
-        m.put("max_bytes", b.limit());
-        m.put("peak_bytes", b.peak());
+    public ServerSnapshot snapshot(ServerInfo server, Settings settings, int queueDepth, int queueCapacity,
+            MemoryBudget queueMemory, MemoryBudget replyMemory) {
+        List<WorkerSnapshot> ws = new ArrayList<>(workers.size());
+        for (WorkerStats w : workers) ws.add(w.snapshot());
+        Map<String, CustomStatistic> c = new TreeMap<>();
+        custom.forEach((k, s) -> c.put(k, s.snapshot()));
+        return new ServerSnapshot(server, settings, requests(), completedRate.perSecond(5), receivedRate.perSecond(5),
+                new QueueState(queueDepth, queueCapacity, queueMemory.used(), queueMemory.limit(), queueMemory.peak()),
+                batches(), latency.total(), latency.recent(), queueWait.total(), predict.total(), ws,
+                activeClients.get(), replies(replyMemory), c);
     }
 
     private static final class CustomStat {
@@ -191,14 +226,9 @@ public final class ServerStats {
             last = v;
         }
 
-        synchronized Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("count", count);
-            m.put("mean", count == 0 ? 0.0 : sum / count);
-            m.put("min", count == 0 ? 0.0 : min);
-            m.put("max", count == 0 ? 0.0 : max);
-            m.put("last", last);
-            return m;
+        synchronized CustomStatistic snapshot() {
+            return count == 0 ? new CustomStatistic(0, 0.0, 0.0, 0.0, last)
+                    : new CustomStatistic(count, sum / count, min, max, last);
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.wkr.server.internal.stats;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.wkr.server.status.WorkerSnapshot;
+import io.wkr.server.status.WorkerState;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Per-worker state and counters; written by that worker's thread, read by anyone. */
+/** Per-worker state and counters; written by that worker's thread, read as a {@link WorkerSnapshot}. */
 public final class WorkerStats {
     private final int workerId;
     private final int deviceId;
@@ -24,10 +24,6 @@ public final class WorkerStats {
 
     public int workerId() {
         return workerId;
-    }
-
-    public int deviceId() {
-        return deviceId;
     }
 
     public WorkerState state() {
@@ -55,26 +51,11 @@ public final class WorkerStats {
         restarts.incrementAndGet();
     }
 
-    public long restarts() {
-        return restarts.get();
-    }
-
-    public long batches() {
-        return batches.get();
-    }
-
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", workerId);
-        m.put("device", deviceId);
-        m.put("state", state.name());
-        m.put("batches", batches.get());
-        m.put("items", items.get());
-        m.put("failed_batches", failedBatches.get());
-        m.put("restarts", restarts.get());
-        long busy = busyNanos.get() + (state == WorkerState.BUSY ? System.nanoTime() - stateSinceNanos : 0);
-        m.put("busy_seconds", busy / 1e9);
-        m.put("last_error", lastError);
-        return m;
+    public WorkerSnapshot snapshot() {
+        WorkerState s = state;
+        long since = stateSinceNanos;
+        long busy = busyNanos.get() + (s == WorkerState.BUSY ? System.nanoTime() - since : 0);
+        return new WorkerSnapshot(workerId, deviceId, s, batches.get(), items.get(), failedBatches.get(),
+                restarts.get(), busy / 1e9, lastError);
     }
 }

@@ -14,6 +14,7 @@ import io.wkr.protocol.AdminToken;
 import io.wkr.server.internal.StatusEncoding;
 import io.wkr.server.internal.sink.Sink;
 import io.wkr.server.internal.stats.ServerStats;
+import io.wkr.server.status.ServerSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -62,12 +63,12 @@ public final class Ventilator implements Runnable {
      * What the ventilator needs besides its sockets and the queue.
      *
      * @param token the admin token {@code TERMINATION} must carry
-     * @param status builds the status map for {@code SHOW_CONFIG}
+     * @param status takes the snapshot a {@code SHOW_CONFIG} reply is made from
      * @param onTermination starts a drain (called on the ventilator thread; must not block)
      * @param onFailure told that the ventilator thread is dying of this; must start a drain and
      *     not block
      */
-    public record Control(AdminToken token, Supplier<Map<String, Object>> status, Runnable onTermination,
+    public record Control(AdminToken token, Supplier<ServerSnapshot> status, Runnable onTermination,
             Consumer<Throwable> onFailure) {}
 
     /**
@@ -177,8 +178,7 @@ public final class Ventilator implements Runnable {
 
     private void admit(byte[] identity, byte[] requestId, byte[] payload, byte[] info) {
         long now = System.nanoTime();
-        stats.received.increment();
-        stats.receivedRate.add(1);
+        stats.received();
         if (identity.length == 0) {
             malformed(List.of(identity, requestId, payload, info), "empty identity: no one to reply to");
             return;
@@ -224,12 +224,12 @@ public final class Ventilator implements Runnable {
     }
 
     private void showConfig(byte[] identity, byte[] requestId, byte[] info) {
-        stats.controlRequests.increment();
+        stats.controlRequest();
         if (identity.length == 0) return;
         boolean json = wantsJson(info);
-        Map<String, Object> s = control.status().get();
-        s.put("client", new String(identity, StandardCharsets.UTF_8));
-        byte[] body = json ? StatusEncoding.json(s) : StatusEncoding.pickle(s);
+        ServerSnapshot s = control.status().get();
+        String client = new String(identity, StandardCharsets.UTF_8);
+        byte[] body = json ? StatusEncoding.json(s, client) : StatusEncoding.pickle(s, client);
         sink.offer(new Envelope(identity, requestId, body, json ? StatusEncoding.JSON_INFO : Wire.PICKLE_INFO), -1, null);
     }
 
@@ -244,7 +244,7 @@ public final class Ventilator implements Runnable {
     }
 
     private void terminate(byte[] identity, byte[] requestId, byte[] info) {
-        stats.controlRequests.increment();
+        stats.controlRequest();
         String who = identity.length == 0 ? "an anonymous peer" : "client " + Wire.preview(identity);
         if (info.length > MAX_INFO_BYTES || !control.token().matches(info)) {
             logger.warn("refused TERMINATION from {}: no valid admin token", who);
@@ -260,11 +260,11 @@ public final class Ventilator implements Runnable {
     }
 
     private void malformed(List<byte[]> frames, String why) {
-        stats.malformed.increment();
+        stats.malformed();
         long now = System.nanoTime();
         if (now - lastMalformedLog > 1_000_000_000L) {
             lastMalformedLog = now;
-            logger.warn("malformed request ({}); {} so far", why, stats.malformed.sum());
+            logger.warn("malformed request ({}); {} so far", why, stats.requests().malformed());
         }
         if (canName(frames)) {
             stats.error(ErrorCode.BAD_REQUEST);
@@ -285,7 +285,7 @@ public final class Ventilator implements Runnable {
                 it.next();
                 it.remove();
             }
-            stats.activeClients.set(clients.size());
+            stats.activeClients(clients.size());
         }
     }
 
@@ -305,6 +305,6 @@ public final class Ventilator implements Runnable {
         if (now - lastClientSweep < 1_000_000_000L) return;
         lastClientSweep = now;
         clients.values().removeIf(seen -> now - seen > ACTIVE_CLIENT_NANOS);
-        stats.activeClients.set(clients.size());
+        stats.activeClients(clients.size());
     }
 }

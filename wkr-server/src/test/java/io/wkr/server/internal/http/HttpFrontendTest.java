@@ -2,6 +2,7 @@ package io.wkr.server.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wkr.client.WKRClient;
@@ -10,7 +11,8 @@ import io.wkr.protocol.Protocol;
 import io.wkr.server.config.ServerConfig;
 import io.wkr.server.WKRServer;
 import io.wkr.server.testing.Await;
-import io.wkr.server.testing.PrometheusParser;
+import io.wkr.server.testing.MetricsChecks;
+import io.wkr.server.testing.PrometheusScrape;
 import io.wkr.server.testing.ScriptedWorker;
 import io.wkr.server.testing.TestServers;
 import java.io.ByteArrayOutputStream;
@@ -103,7 +105,7 @@ class HttpFrontendTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(json(r).get("result")).isEqualTo(Map.of("text", "hello", "n", List.of(1, 2, 3)));
         assertThat(controls.seen).contains(Map.of("text", "hello", "n", List.of(1, 2, 3)));
-        assertThat(server.stats().succeeded.sum()).isEqualTo(1);
+        assertThat(server.snapshot().requests().succeeded()).isEqualTo(1);
     }
 
     @Test
@@ -152,7 +154,8 @@ class HttpFrontendTest {
             controls.awaitBlocked();
             CompletableFuture<Object> q1 = zmq.encodeAsync("q1");
             CompletableFuture<Object> q2 = zmq.encodeAsync("q2");
-            Await.until(() -> server.stats().accepted.sum() == 3, Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
+            Await.until(() -> server.snapshot().requests().accepted() == 3,
+                    Duration.ofSeconds(10), "a queue full of ZeroMQ requests");
             HttpResponse<String> r = post("/encode", "\"http\"");
             assertThat(r.statusCode()).isEqualTo(429);
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
@@ -171,7 +174,8 @@ class HttpFrontendTest {
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> h1 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h1\""));
         CompletableFuture<HttpResponse<String>> h2 = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"h2\""));
-        Await.until(() -> server.stats().accepted.sum() == 3, Duration.ofSeconds(10), "a queue full of HTTP requests");
+        Await.until(() -> server.snapshot().requests().accepted() == 3,
+                Duration.ofSeconds(10), "a queue full of HTTP requests");
         try (WKRClient zmq = new WKRClient(TestServers.client(server).build())) {
             assertThatThrownBy(() -> zmq.encode("zmq")).isInstanceOf(OverloadedException.class);
         }
@@ -187,7 +191,7 @@ class HttpFrontendTest {
         CompletableFuture<HttpResponse<String>> blocked = postAsync("/encode", HttpRequest.BodyPublishers.ofString("\"block\""));
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> late = postAsync("/encode?timeout_ms=50", HttpRequest.BodyPublishers.ofString("\"late\""));
-        Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "the request queued");
+        Await.until(() -> server.snapshot().requests().accepted() == 2, Duration.ofSeconds(10), "the request queued");
         HttpResponse<String> r = late.get(10, TimeUnit.SECONDS); // answered while the worker is still busy
         controls.release();
         assertThat(r.statusCode()).isEqualTo(504);
@@ -258,19 +262,29 @@ class HttpFrontendTest {
         HttpResponse<String> r = get("/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-        Map<String, Double> m = PrometheusParser.parse(r.body());
-        assertThat(m.get("wkr_requests_received_total")).isEqualTo(21.0);
-        assertThat(m.get("wkr_requests_succeeded_total")).isEqualTo(20.0);
-        assertThat(m.get("wkr_request_errors_total{code=\"WORKER_FAILED\"}")).isEqualTo(1.0);
-        assertThat(m.get("wkr_queue_depth")).isZero();
-        assertThat(m.get("wkr_queue_capacity")).isEqualTo(1024.0);
-        assertThat(m.get("wkr_ready")).isEqualTo(1.0);
-        assertThat(m.get("wkr_inference_count_total")).isEqualTo(21.0);
-        assertThat(m.get("wkr_execution_count_total")).isEqualTo(m.get("wkr_batch_size_count"));
-        assertThat(m.get("wkr_batch_size_sum")).isEqualTo(21.0);
-        assertThat(m.get("wkr_request_duration_seconds_count")).isEqualTo(20.0);
-        assertThat(m.get("wkr_compute_duration_seconds_count")).isEqualTo(m.get("wkr_execution_count_total"));
-        assertThat(m).containsKeys("wkr_worker_busy{worker=\"0\",device=\"cpu\"}", "wkr_worker_up{worker=\"1\",device=\"cpu\"}");
+        PrometheusScrape m = PrometheusScrape.parse(r.body());
+        MetricsChecks.documentedFamiliesOnly(m);
+        MetricsChecks.histogramsConsistent(m);
+        assertThat(m.value("wkr_requests_received_total")).isEqualTo(21.0);
+        assertThat(m.value("wkr_requests_succeeded_total")).isEqualTo(20.0);
+        assertThat(m.value("wkr_request_errors_total", "code", "WORKER_FAILED")).isEqualTo(1.0);
+        assertThat(m.value("wkr_queue_depth")).isZero();
+        assertThat(m.value("wkr_queue_capacity")).isEqualTo(1024.0);
+        assertThat(m.value("wkr_ready")).isEqualTo(1.0);
+        assertThat(m.value("wkr_inference_count_total")).isEqualTo(21.0);
+        assertThat(m.value("wkr_execution_count_total")).isEqualTo(m.value("wkr_batch_size_count"));
+        assertThat(m.value("wkr_batch_size_sum")).as("exact: every request sent was one batch item").isEqualTo(21.0);
+        assertThat(m.value("wkr_request_duration_seconds_count")).as("the successful requests sent").isEqualTo(20.0);
+        assertThat(m.value("wkr_compute_duration_seconds_count")).isEqualTo(m.value("wkr_execution_count_total"));
+        assertThat(m.value("wkr_queue_duration_seconds_count")).as("every request a worker took").isEqualTo(21.0);
+        assertThat(m.value("wkr_worker_busy", "worker", "0", "device", "cpu")).isZero();
+        assertThat(m.value("wkr_worker_up", "worker", "1", "device", "cpu")).isEqualTo(1.0);
+        // the page and /status are made from the same kind of snapshot, and nothing moved since
+        Map<String, Object> status = json(get("/status"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> latency = (Map<String, Object>) status.get("latency_ms");
+        assertThat(((Number) latency.get("mean")).doubleValue() * 20 / 1000)
+                .isCloseTo(m.value("wkr_request_duration_seconds_sum"), within(1e-9));
     }
 
     @Test

@@ -46,7 +46,7 @@ class HttpOverloadTest extends ScriptedHttpServer {
         CompletableFuture<HttpResponse<String>> blocked = postAsync("\"block\"");
         controls.awaitBlocked();
         CompletableFuture<HttpResponse<String>> queued = postAsync("\"queued\"");
-        Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "a full queue");
+        Await.until(() -> server.snapshot().requests().accepted() == 2, Duration.ofSeconds(10), "a full queue");
 
         RawHttp.Answer r = declareAndWait(1_000_000);
         assertThat(r.status()).isEqualTo(429);
@@ -65,7 +65,8 @@ class HttpOverloadTest extends ScriptedHttpServer {
         controls.awaitBlocked();
         // a queued string of 900 kB holds its body and its decoded string: some 2.7 MB of 3 MB
         CompletableFuture<HttpResponse<String>> big = postAsync("\"" + "x".repeat(900_000) + "\"");
-        Await.until(() -> server.stats().accepted.sum() == 2, Duration.ofSeconds(10), "a queue full of bytes");
+        Await.until(() -> server.snapshot().requests().accepted() == 2,
+                Duration.ofSeconds(10), "a queue full of bytes");
 
         RawHttp.Answer r = declareAndWait(900_000);
         assertThat(r.status()).isEqualTo(429);

@@ -52,7 +52,8 @@ class HttpSlowBodyTest {
             s.getOutputStream().write(head);
             s.getOutputStream().flush();
         }
-        Await.until(() -> server.stats().received.sum() == SLOW, Duration.ofSeconds(60), "every slow request started");
+        Await.until(() -> server.snapshot().requests().received() == SLOW,
+                Duration.ofSeconds(60), "every slow request started");
         assertThat(queueBytes()).as("the bodies being read hold memory").isPositive();
 
         HttpResponse<String> health = http.sendAsync("GET", "/health", null).get(5, TimeUnit.SECONDS);
@@ -61,18 +62,17 @@ class HttpSlowBodyTest {
                 "Content-Type", "application/json").get(5, TimeUnit.SECONDS);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("still serving");
-        assertThat(server.stats().succeeded.sum()).isEqualTo(1);
+        assertThat(server.snapshot().requests().succeeded()).isEqualTo(1);
 
         for (Socket s : slow) s.close();
-        Await.until(() -> server.stats().succeeded.sum() + server.stats().errorsTotal() == SLOW + 1,
+        Await.until(() -> server.snapshot().requests().succeeded() + server.snapshot().requests().failed() == SLOW + 1,
                 Duration.ofSeconds(30), "every slow request answered as failed once its client left");
-        assertThat(server.stats().received.sum()).isEqualTo(SLOW + 1);
+        assertThat(server.snapshot().requests().received()).isEqualTo(SLOW + 1);
         assertThat(http.sendAsync("GET", "/health", null).get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         Await.until(() -> queueBytes() == 0, Duration.ofSeconds(30), "what the bodies held given back");
     }
 
-    @SuppressWarnings("unchecked")
     private long queueBytes() {
-        return ((Number) ((java.util.Map<String, Object>) server.status().get("queue")).get("bytes")).longValue();
+        return server.snapshot().queue().bytes();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Wire;
 import io.wkr.server.WKRServer;
+import io.wkr.server.status.Requests;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.RawPeer;
@@ -116,7 +117,7 @@ class PortOutTest {
         String out = run(List.of("/usr/bin/python3", script.toString(), Integer.toString(server.portIn()),
                 Integer.toString(server.portOut())), dir);
         assertThat(out.strip()).endsWith("{\"ok\": 600, \"disconnects\": 0}");
-        assertThat(server.stats().droppedSlowSubscriber.sum()).isZero();
+        assertThat(server.snapshot().replies().droppedSlowSubscriber()).isZero();
     }
 
     /** 24 echo replies of 2 MB to a client that reads, with a reply budget of 4 MB: all arrive. */
@@ -142,8 +143,8 @@ class PortOutTest {
                 assertThat(reply.get(2)[0]).isEqualTo((byte) Integer.parseInt(id.substring(1)));
                 assertThat(got.add(id)).isTrue();
             }
-            assertThat(server.stats().droppedSlowSubscriber.sum()).isZero();
-            assertThat(server.stats().evictedSubscribers.sum()).isZero();
+            assertThat(server.snapshot().replies().droppedSlowSubscriber()).isZero();
+            assertThat(server.snapshot().replies().evictedSubscribers()).isZero();
         }
     }
 
@@ -157,7 +158,7 @@ class PortOutTest {
         try (ZContext context = new ZContext(1);
                 RawPeer other = new RawPeer("127.0.0.1", server.portIn(), server.portOut(), "other")) {
             other.handshake(WAIT);
-            long answeredBefore = server.stats().succeeded.sum() + server.stats().errorsTotal();
+            long answeredBefore = answered(server);
             byte[] identity = ascii("never-reads");
             ZMQ.Socket sub = context.createSocket(SocketType.SUB);
             sub.setRcvHWM(1);
@@ -173,13 +174,20 @@ class PortOutTest {
                 push.send(new byte[n], ZMQ.SNDMORE);
                 push.send(uint8Info(n), 0);
             }
-            Await.until(() -> server.stats().evictedSubscribers.sum() >= 1, WAIT, "the subscriber disconnected");
-            Await.until(() -> server.stats().succeeded.sum() + server.stats().errorsTotal() - answeredBefore == 200, WAIT,
+            Await.until(() -> server.snapshot().replies().evictedSubscribers() >= 1,
+                    WAIT, "the subscriber disconnected");
+            Await.until(() -> answered(server) - answeredBefore == 200, WAIT,
                     "all 200 requests answered");
-            assertThat(server.stats().droppedSlowSubscriber.sum()).isPositive();
+            assertThat(server.snapshot().replies().droppedSlowSubscriber()).isPositive();
             List<byte[]> r = other.call("still", new byte[] {9}, uint8Info(1), WAIT);
             assertThat(r.get(2)).containsExactly(9);
         }
+    }
+
+    /** Data requests answered so far, with a result or an error. */
+    private static long answered(WKRServer server) {
+        Requests r = server.snapshot().requests();
+        return r.succeeded() + r.failed();
     }
 
     @Test
@@ -194,7 +202,7 @@ class PortOutTest {
             s.getInputStream().readNBytes(27); // READY, Socket-Type PUB
             assertThat(s.getInputStream().read()).as("closed by the server").isEqualTo(-1);
         }
-        Await.until(() -> server.stats().subscribers.get() == 0, WAIT, "no connection left");
+        Await.until(() -> server.snapshot().replies().subscribers() == 0, WAIT, "no connection left");
     }
 
     @Test

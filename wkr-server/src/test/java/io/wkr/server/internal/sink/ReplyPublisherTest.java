@@ -101,7 +101,7 @@ class ReplyPublisherTest {
     void shouldNotSpinWhenTheLastBufferOfferedIsEmpty() throws Exception {
         start(1L << 30);
         subscriber(4096, new byte[0]);
-        pump(() -> stats.subscribers.get() == 1, "the subscriber");
+        pump(() -> stats.replies(budget).subscribers() == 1, "the subscriber");
         pump(() -> publish("a", new byte[0], 0) == 1, "the subscription"); // live once a reply is queued for it
         publisher.flush(); // the probes are small: the peer's socket takes them all
         publish("a", new byte[0], 32 << 20);
@@ -168,10 +168,10 @@ class ReplyPublisherTest {
         pump(() -> {
             publish("reader", new byte[] {1}, 20_000);
             publisher.flush();
-            return stats.droppedSlowSubscriber.sum() > 0;
+            return stats.replies(budget).droppedSlowSubscriber() > 0;
         }, "the spy stalled and lost replies");
-        assertThat(stats.droppedReplies.sum()).as("no reply reached nobody but those sent before any subscription")
-                .isEqualTo(stats.droppedNoSubscriber.sum());
+        assertThat(stats.requests().droppedReplies()).as("no reply reached nobody but those sent before any subscription")
+                .isEqualTo(stats.replies(budget).droppedNoSubscriber());
         reading.set(false);
     }
 
@@ -202,7 +202,7 @@ class ReplyPublisherTest {
         publisher.flush();
         pump(() -> {
             publisher.evictStalled(System.nanoTime(), true);
-            return stats.evictedSubscribers.sum() == 1;
+            return stats.replies(budget).evictedSubscribers() == 1;
         }, "the slow reader evicted under pressure");
         assertThat(System.nanoTime() - queued).as("not before its oldest reply waited 1 s")
                 .isGreaterThan(ReplyPublisher.STALL_NANOS);

@@ -43,11 +43,11 @@ class SinkTest {
             Job job = new Job(ascii("client"), ascii("1"), new byte[0], Map.of(), null, 0, completion, System.nanoTime(),
                     Job.NO_DEADLINE);
             assertTimeoutPreemptively(Duration.ofSeconds(2), () -> job.fail(ErrorCode.OVERLOADED, "queue full"));
-            assertThat(stats.droppedReplies.sum()).as("queued, not dropped").isZero();
+            assertThat(stats.requests().droppedReplies()).as("queued, not dropped").isZero();
             // a reply offered without room is dropped at once, and counted
             assertThat(sink.offer(new Envelope(ascii("client"), ascii("2"), new byte[128 << 10], ascii("{}")), -1, null))
                     .isFalse();
-            assertThat(stats.droppedReplies.sum()).isEqualTo(1);
+            assertThat(stats.requests().droppedReplies()).isEqualTo(1);
         } finally {
             sink.closeUnstarted();
         }

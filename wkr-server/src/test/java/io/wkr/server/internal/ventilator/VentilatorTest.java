@@ -14,14 +14,16 @@ import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.internal.sink.Sink;
 import io.wkr.server.internal.sink.SinkCompletion;
 import io.wkr.server.internal.stats.ServerStats;
+import io.wkr.server.status.ServerInfo;
+import io.wkr.server.status.ServerSnapshot;
+import io.wkr.server.status.Settings;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -48,7 +50,7 @@ class VentilatorTest {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final CountDownLatch failed = new CountDownLatch(1);
     private volatile Throwable failure;
-    private volatile Supplier<Map<String, Object>> status = () -> new HashMap<>(Map.of("protocol", "obj"));
+    private volatile Supplier<ServerSnapshot> status = this::snapshot;
     private Ventilator ventilator;
     private Thread ventilatorThread;
     private Sink sink;
@@ -84,6 +86,15 @@ class VentilatorTest {
         context.close();
     }
 
+    /** A snapshot of this test's statistics, as a server would take it. */
+    private ServerSnapshot snapshot() {
+        ServerInfo info = new ServerInfo(Protocol.OBJ, Wire.COMPAT_SERVER_VERSION, Wire.WKR_VERSION, "17", "TestWorker",
+                "READY", true, portIn, portOut, null, 1 << 30, Instant.EPOCH, Instant.now(), 1.0);
+        MemoryBudget memory = new MemoryBudget("max_queue_bytes", 1 << 20);
+        return stats.snapshot(info, Settings.of(ServerConfig.builder().modelDir(dir).build()), queue.size(),
+                queue.capacity(), memory, memory);
+    }
+
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -100,9 +111,9 @@ class VentilatorTest {
             assertThat(reply.get(3)).isEqualTo(Wire.EXCEPTION);
             assertThat(new String(reply.get(2), StandardCharsets.UTF_8)).startsWith("INTERNAL:")
                     .contains("status is broken");
-            assertThat(stats.errors(ErrorCode.INTERNAL)).isEqualTo(1);
+            assertThat(stats.requests().errors(ErrorCode.INTERNAL)).isEqualTo(1);
 
-            status = () -> new HashMap<>(Map.of("protocol", "obj"));
+            status = this::snapshot;
             List<byte[]> again = peer.call("3", Wire.SHOW_CONFIG, ascii("{\"format\":\"json\"}"), Duration.ofSeconds(10));
             assertThat(new String(again.get(2), StandardCharsets.UTF_8)).contains("\"protocol\"");
             PayloadCodec.Encoded data = PayloadCodec.of(Protocol.OBJ, List.of()).encode("x", 0);

@@ -1,4 +1,4 @@
-package io.wkr.server.internal.stats;
+package io.wkr.server.status;
 
 /** What a worker is doing. */
 public enum WorkerState {
