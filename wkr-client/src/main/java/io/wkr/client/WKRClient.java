@@ -1,6 +1,5 @@
 package io.wkr.client;
 
-import io.wkr.client.internal.Connection;
 import io.wkr.protocol.RequestTimeoutException;
 import io.wkr.protocol.ShuttingDownException;
 import io.wkr.protocol.WKRException;

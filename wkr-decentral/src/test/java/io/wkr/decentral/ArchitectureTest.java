@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
@@ -14,8 +15,16 @@ import com.tngtech.archunit.lang.ArchRule;
  * the compiled classes of every module this one sees: wkr-client, wkr-server and wkr-decentral.
  * It lives here because wkr-decentral is the module that depends on all the others.
  */
-@AnalyzeClasses(packages = "io.wkr", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "io.wkr", importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.NoTestJars.class})
 class ArchitectureTest {
+
+    /** Leaves out the modules' test-jars, which {@code mvn verify} puts on the class path instead of test-classes. */
+    static final class NoTestJars implements ImportOption {
+        @Override
+        public boolean includes(Location location) {
+            return !location.contains("-tests.jar");
+        }
+    }
 
     /** Every package is its own slice: no two packages import each other, directly or round about. */
     @ArchTest
@@ -53,6 +62,12 @@ class ArchitectureTest {
             .that().resideInAPackage("io.wkr.server.status..")
             .should().dependOnClassesThat().resideInAnyPackage(
                     "io.wkr.server", "io.wkr.server.internal..", "io.wkr.server.cli..", "io.wkr.server.djl..");
+
+    /** The client's root package exports its two faces and their configuration; the connection core is package-private. */
+    @ArchTest
+    static final ArchRule clientRootIsApi = classes()
+            .that().resideInAPackage("io.wkr.client").and().arePublic().and().areTopLevelClasses()
+            .should().haveNameMatching("io\\.wkr\\.client\\.(WKRClient|ConcurrentWKRClient|ClientConfig)");
 
     /** The client library carries no launcher, benchmark or logging-backend code, and knows no server. */
     @ArchTest

@@ -1,4 +1,4 @@
-package io.wkr.client.internal;
+package io.wkr.client;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;

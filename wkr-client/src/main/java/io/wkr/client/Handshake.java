@@ -1,6 +1,5 @@
-package io.wkr.client.internal;
+package io.wkr.client;
 
-import io.wkr.client.ClientConfig;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.RequestTimeoutException;
 import io.wkr.protocol.WKRException;

@@ -1,6 +1,5 @@
-package io.wkr.client.internal;
+package io.wkr.client;
 
-import io.wkr.client.ClientConfig;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;
 import io.wkr.protocol.RequestTimeoutException;
@@ -49,7 +48,7 @@ import zmq.ZError;
  * ignoreAllChecks}, it also checks the server's protocol and version. The sockets live in a
  * context the caller owns and closes after {@link #close}.
  */
-public final class Connection implements AutoCloseable {
+final class Connection implements AutoCloseable {
     private static final AtomicInteger CONNECTIONS = new AtomicInteger();
     /** How often the receiver thread looks for requests past their deadline. */
     private static final long SWEEP_NANOS = 50_000_000L;

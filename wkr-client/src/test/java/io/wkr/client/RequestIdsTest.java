@@ -1,4 +1,4 @@
-package io.wkr.client.internal;
+package io.wkr.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

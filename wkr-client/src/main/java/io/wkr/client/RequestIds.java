@@ -1,4 +1,4 @@
-package io.wkr.client.internal;
+package io.wkr.client;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
