@@ -91,6 +91,10 @@ class ControlTest {
         return (List<Map<String, Object>>) status.get("units");
     }
 
+    private static List<CentralStatus.Unit> units(CentralStatus status) {
+        return status.units();
+    }
+
     @Test
     void shouldAnswerStatusOnTheSocketThatAsked() {
         start(config(), TestUnits.Idle::new);
@@ -106,7 +110,7 @@ class ControlTest {
                     .containsEntry("remote_servers", List.of(List.of("127.0.0.1", 5001L, 5002L), List.of("127.0.0.1", 5003L, 5004L)));
             assertThat(units(s)).hasSize(4);
         }
-        Await.until(() -> units(central.status()).stream().allMatch(u -> u.get("state").equals("RUNNING")), WAIT,
+        Await.until(() -> units(central.status()).stream().allMatch(u -> u.state() == UnitState.RUNNING), WAIT,
                 "all units running");
     }
 
@@ -149,7 +153,7 @@ class ControlTest {
         assertThat(switched).containsEntry("ok", true).containsEntry("success", true)
                 .containsEntry("number_client_per_server", 3L)
                 .containsEntry("remote_servers", List.of(List.of("127.0.0.1", 6001L, 6002L)));
-        assertThat(units(central.status())).hasSize(3).allMatch(u -> u.get("server").equals(List.of("127.0.0.1", 6001, 6002)));
+        assertThat(units(central.status())).hasSize(3).allMatch(u -> u.server().equals(new RemoteServer("127.0.0.1", 6001, 6002)));
         assertThat(request("SWITCH", Map.of("token", token, "number_clients", 1))).containsEntry("ok", true);
         assertThat(units(central.status())).hasSize(1);
 
@@ -166,13 +170,12 @@ class ControlTest {
         TestUnits.Flaky.THROWN.set(0);
         start(config().remoteServers(SERVERS.subList(0, 1)).numClient(1), TestUnits.Flaky::new);
         Await.until(() -> {
-            Map<String, Object> u = units(central.status()).get(0);
-            return u.get("state").equals("RUNNING") && ((Number) u.get("restarts")).intValue() == 3
-                    && ((Map<?, ?>) u.get("counters")).get("rounds") instanceof Long n && n > 5;
+            CentralStatus.Unit u = units(central.status()).get(0);
+            return u.state() == UnitState.RUNNING && u.restarts() == 3 && u.counters().getOrDefault("rounds", 0L) > 5;
         }, WAIT, "the unit running after 3 restarts");
-        Map<String, Object> u = units(central.status()).get(0);
-        assertThat((String) u.get("last_error")).contains("round 3 broke");
-        assertThat(((Map<?, ?>) u.get("counters")).get("unit_failures")).isEqualTo(3L);
+        CentralStatus.Unit u = units(central.status()).get(0);
+        assertThat(u.lastError()).contains("round 3 broke");
+        assertThat(u.counters().get("unit_failures")).isEqualTo(3L);
     }
 
     @Test

@@ -98,8 +98,8 @@ class DeadLetterTest {
         }
         assertThat(latestGood).as("good jobs finished before the poison job was given up")
                 .isLessThan(dead.finishedMillis());
-        Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "stream drained");
-        assertThat(queue.stats()).containsEntry("dead", 1L).containsEntry("in_flight", 0L);
+        Await.until(() -> queue.stats().unfinished() == 0, WAIT, "stream drained");
+        assertThat(queue.stats()).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(1L, 0L);
     }
 
     @Test
