@@ -136,6 +136,26 @@ class ControlTest {
     }
 
     @Test
+    void shouldRefuseUnknownArgumentsAndOversizedRequestsAndKeepRunning() throws Exception {
+        start(config(), TestUnits.Idle::new);
+        ZMQ.Socket s = socket(SocketType.DEALER);
+        String token = token();
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"number_client\":3}"))
+                .containsEntry("ok", false).extractingByKey("error").asString()
+                .contains("unknown argument 'number_client'");
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"number_clients\":2.5}"))
+                .containsEntry("ok", false).extractingByKey("error").asString().contains("must be an integer");
+        String big = "{\"token\":\"" + token + "\",\"pad\":\"" + "x".repeat(1 << 20) + "\"}";
+        assertThat(dealer(s, "IDLE", big)).containsEntry("ok", false).extractingByKey("error").asString()
+                .contains("exceeds the limit of 65536 bytes");
+        assertThat(dealer(s, "STATUS", "[1, 2]")).containsEntry("ok", false);
+        assertThat(central.state()).isEqualTo(WKRDecentralizeCentral.State.RUNNING);
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"num_client\":1}")).containsEntry("ok", true)
+                .containsEntry("number_client_per_server", 1L);
+        assertThat(units(central.status())).hasSize(2);
+    }
+
+    @Test
     void shouldIdleRestartSwitchAndTerminateOnlyWithTheToken() throws Exception {
         start(config(), TestUnits.Idle::new);
         String token = token();

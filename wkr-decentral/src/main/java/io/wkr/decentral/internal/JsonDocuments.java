@@ -34,7 +34,7 @@ import java.util.Map;
  * control requests): at most {@code maxBytes} bytes, 64 levels of nesting, strings of 16 Mi
  * characters; no duplicate keys, comments, {@code NaN}, leading zeros or trailing text; typed
  * reads refuse unknown keys (unless the type says otherwise), strings for numbers, numbers for
- * strings and fractions for integers. Every failure is an {@link IllegalArgumentException} that
+ * strings, fractions for integers, and {@code null} or nothing for a primitive. Every failure is an {@link IllegalArgumentException} that
  * says what and where. Not API.
  */
 public final class JsonDocuments {
@@ -109,7 +109,7 @@ public final class JsonDocuments {
         checkSize(json.length, maxBytes);
         try (JsonParser p = MAPPER.createParser(json)) {
             JsonNode n = MAPPER.readTree(p);
-            if (n == null) throw new IllegalArgumentException("invalid JSON: no value");
+            if (n == null || n.isMissingNode()) throw new IllegalArgumentException("invalid JSON: no value");
             if (p.nextToken() != null) throw new IllegalArgumentException("invalid JSON at " + where(p) + ": trailing text");
             return n;
         } catch (IOException e) {
@@ -200,9 +200,11 @@ public final class JsonDocuments {
             return new IllegalArgumentException("unknown key '" + u.getPropertyName() + "' (known: "
                     + String.join(", ", u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()) + ")", e);
         }
-        if (e instanceof JsonMappingException m) {
-            String what = m.getCause() instanceof IllegalArgumentException iae ? iae.getMessage() : firstLine(m.getOriginalMessage());
-            return new IllegalArgumentException(m.getPath().isEmpty() ? what : "bad value for '" + path(m) + "': " + what, e);
+        if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
+            return new IllegalArgumentException(iae.getMessage(), e); // the document's own check
+        }
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            return new IllegalArgumentException("bad value for '" + path(m) + "': " + firstLine(m.getOriginalMessage()), e);
         }
         if (e instanceof JsonProcessingException j) {
             return new IllegalArgumentException("invalid JSON at " + where(j.getLocation()) + ": " + firstLine(j.getOriginalMessage()), e);

@@ -1,6 +1,7 @@
 package io.wkr.decentral.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wkr.decentral.JobsConfig;
 import io.wkr.decentral.WKRDecentralizeCentral;
@@ -162,6 +163,42 @@ class StoredDocumentsTest {
             assertThat(list).containsExactly(
                     "{\"text\":\"héllo \\\"q\\\"\\n\",\"n\":42,\"list\":[1,2.5,true],\"none\":null}");
             assertThat(q.pop()).isEqualTo(json());
+        }
+    }
+
+    @Test
+    void shouldReadResultsWithKeysItDoesNotKnowButRefuseMalformedOnesClearly() {
+        JobsConfig jobs = Cluster.jobs().stream("pin:jobs").build();
+        JobQueue queue = closeLater(new JobQueue(Cluster.redis(redisServer), jobs));
+        raw.set(jobs.resultKey("1-1"), "{\"status\":\"done\",\"server\":\"s\",\"consumer\":\"c\",\"deliveries\":2,"
+                + "\"finished_ms\":5,\"type\":\"text\",\"added_later\":{\"x\":1}}\nhello");
+        assertThat(queue.poll("1-1")).hasValueSatisfying(r -> {
+            assertThat(r.value()).isEqualTo("hello");
+            assertThat(r.deliveries()).isEqualTo(2);
+            assertThat(r.finishedMillis()).isEqualTo(5);
+        });
+        raw.set(jobs.resultKey("1-2"), "{\"status\":\"failed\",\"server\":\"s\",\"consumer\":\"c\",\"deliveries\":1,"
+                + "\"finished_ms\":5,\"error\":\"WORKER_FAILED: x\"}\n");
+        assertThat(queue.poll("1-2")).hasValueSatisfying(r -> assertThat(r.error()).isEqualTo("WORKER_FAILED: x"));
+
+        String header = "\"server\":\"s\",\"consumer\":\"c\",\"finished_ms\":5,\"type\":\"text\"";
+        List<String[]> bad = List.of(
+                new String[] {"no newline at all", "no header line"},
+                new String[] {"{\"status\":\"done\",\"deliveries\":\"2\"," + header + "}\nx", "'deliveries'"},
+                new String[] {"{\"status\":\"done\",\"deliveries\":1.5," + header + "}\nx", "'deliveries'"},
+                new String[] {"{\"status\":\"maybe\",\"deliveries\":1," + header + "}\nx", "'status'"},
+                new String[] {"{\"deliveries\":1," + header + "}\nx", "has no status"},
+                new String[] {"{\"status\":\"done\"," + header + "}\nx", "'deliveries'"},
+                new String[] {"{\"status\":\"done\",\"deliveries\":1,\"server\":7,\"consumer\":\"c\",\"finished_ms\":5}\nx",
+                        "'server'"},
+                new String[] {"[1]\nx", "malformed"},
+                new String[] {"{\"status\":\"done\",\"deliveries\":1," + header + ",\"type\":\"json\"}\nx", "Duplicate"},
+                new String[] {"{\"status\":\"done\",\"deliveries\":1,\"server\":\"s\",\"consumer\":\"c\","
+                        + "\"finished_ms\":5,\"type\":\"tensor\",\"dtype\":\"float32\",\"shape\":[\"2\"]}\nx", "'shape"});
+        for (String[] b : bad) {
+            raw.set(jobs.resultKey("2-1"), b[0]);
+            assertThatThrownBy(() -> queue.poll("2-1")).as(b[0]).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(b[1]);
         }
     }
 
