@@ -28,7 +28,7 @@ public record ControlRequest(
         @JsonProperty("number_clients") Integer numberClients,
         String token) {
 
-    /** Most bytes of a request's arguments (the token check reads no more either). */
+    /** Most bytes of a request's arguments: a token and a server list fit many times over. */
     static final int MAX_BYTES = JsonDocuments.SMALL;
     private static final Set<String> KEYS = Set.of("remote_servers", "number_clients", "num_client", "token");
     private static final ControlRequest EMPTY = new ControlRequest(null, null, null);

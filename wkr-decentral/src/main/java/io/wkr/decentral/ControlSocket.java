@@ -146,7 +146,7 @@ final class ControlSocket implements AutoCloseable {
             return new Refused("arguments of " + command + " are not a JSON object of known keys: " + e.getMessage());
         }
         boolean readOnly = command.equals("SHOW_CONFIG") || command.equals("STATUS");
-        if (!readOnly && !token.matches(argBytes)) {
+        if (!readOnly && (args.token() == null || !token.matches(args.token().getBytes(StandardCharsets.UTF_8)))) {
             logger.warn("refused control command {}: missing or wrong token", command);
             return new Refused("UNAUTHORIZED: " + command + " needs the control token (from " + token.file() + ")");
         }
