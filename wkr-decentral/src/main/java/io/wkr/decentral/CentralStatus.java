@@ -65,7 +65,8 @@ public record CentralStatus(
      *     UnitState#BACKOFF})
      * @param jobsDone the {@code jobs_done} counters of its units, summed
      */
-    public record Server(RemoteServer server, int units, int running, int backoff, @JsonProperty("jobs_done") long jobsDone) {}
+    public record Server(
+            RemoteServer server, int units, int running, int backoff, @JsonProperty("jobs_done") long jobsDone) {}
 
     /**
      * One unit.

@@ -55,7 +55,8 @@ public record ControlRequest(
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("unknown argument '" + k + "' (known: remote_servers, number_clients, token)");
+                throw new IllegalArgumentException("unknown argument '" + k
+                        + "' (known: remote_servers, number_clients, token)");
             }
         }
         JsonNode token = n.path("token");
@@ -67,8 +68,8 @@ public record ControlRequest(
         Integer numberClients = null;
         if (!number.isMissingNode() && !number.isNull()) {
             if (!number.isIntegralNumber() || !number.canConvertToInt() || number.intValue() > 10_000) {
-                throw new IllegalArgumentException("number_clients must be an integer up to 10000 (0 or less keeps it), got "
-                        + JsonDocuments.writeString(number));
+                throw new IllegalArgumentException("number_clients must be an integer up to 10000 (0 or less keeps it),"
+                        + " got " + JsonDocuments.writeString(number));
             }
             numberClients = number.intValue();
         }

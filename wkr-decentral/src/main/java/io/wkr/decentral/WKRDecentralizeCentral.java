@@ -278,7 +278,7 @@ public final class WKRDecentralizeCentral implements AutoCloseable {
             perServer.computeIfAbsent(unit.server(), s -> new ServerTally()).add(unit);
         }
         List<CentralStatus.Server> servers = new ArrayList<>(perServer.size());
-        perServer.forEach((s, t) -> servers.add(new CentralStatus.Server(s, t.units, t.running, t.backoff, t.jobsDone)));
+        perServer.forEach((s, t) -> servers.add(t.of(s)));
         return new CentralStatus(Wire.WKR_VERSION, state, ProcessHandle.current().pid(),
                 control == null ? null : control.port(), null, http == null ? null : http.port(), c.numClient(),
                 c.remoteServers(), servers, unitList, totals, c.describe());
@@ -290,6 +290,10 @@ public final class WKRDecentralizeCentral implements AutoCloseable {
         int running;
         int backoff;
         long jobsDone;
+
+        CentralStatus.Server of(RemoteServer server) {
+            return new CentralStatus.Server(server, units, running, backoff, jobsDone);
+        }
 
         void add(CentralStatus.Unit u) {
             units++;

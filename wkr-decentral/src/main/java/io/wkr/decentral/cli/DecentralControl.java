@@ -148,7 +148,7 @@ public final class DecentralControl implements Callable<Integer> {
             return reply.path("ok").isBoolean() && reply.path("ok").booleanValue();
         }
 
-        /** Prints a reply ({@code {"ok": true, ...}} or {@code {"ok": false, "error": ...}}), whatever other keys it has. */
+        /** Prints a reply, {@code {"ok": true, ...}} or {@code {"ok": false, "error": ...}}, whatever else it holds. */
         int print(ObjectNode reply) {
             if (!ok(reply)) {
                 spec.commandLine().getErr().println(spec.commandLine().getCommandName() + ": " + command()

@@ -34,8 +34,8 @@ import java.util.Map;
  * control requests): at most {@code maxBytes} bytes, 64 levels of nesting, strings of 16 Mi
  * characters; no duplicate keys, comments, {@code NaN}, leading zeros or trailing text; typed
  * reads refuse unknown keys (unless the type says otherwise), strings for numbers, numbers for
- * strings, fractions for integers, and {@code null} or nothing for a primitive. Every failure is an {@link IllegalArgumentException} that
- * says what and where. Not API.
+ * strings, fractions for integers, and {@code null} or nothing for a primitive. Every failure is
+ * an {@link IllegalArgumentException} that says what and where. Not API.
  */
 public final class JsonDocuments {
     /** For documents that come in small (control requests, shapes): 64 KiB. */
@@ -110,7 +110,7 @@ public final class JsonDocuments {
         try (JsonParser p = MAPPER.createParser(json)) {
             JsonNode n = MAPPER.readTree(p);
             if (n == null || n.isMissingNode()) throw new IllegalArgumentException("invalid JSON: no value");
-            if (p.nextToken() != null) throw new IllegalArgumentException("invalid JSON at " + where(p) + ": trailing text");
+            if (p.nextToken() != null) throw trailing(p);
             return n;
         } catch (IOException e) {
             throw bad(e);
@@ -133,7 +133,7 @@ public final class JsonDocuments {
         try (JsonParser p = MAPPER.createParser(json)) {
             if (p.nextToken() == null) throw new IllegalArgumentException("invalid JSON: no value");
             Object v = new ValueReader(p).value();
-            if (p.nextToken() != null) throw new IllegalArgumentException("invalid JSON at " + where(p) + ": trailing text");
+            if (p.nextToken() != null) throw trailing(p);
             return v;
         } catch (IOException e) {
             throw bad(e);
@@ -151,13 +151,13 @@ public final class JsonDocuments {
 
         /** The value at the current token; leaves the parser on its last token. */
         Object value() throws IOException {
-            if (++values > MAX_VALUES) throw new IllegalArgumentException("more than " + MAX_VALUES + " JSON values");
+            count();
             JsonToken t = p.currentToken();
             switch (t) {
                 case START_OBJECT: {
                     Map<String, Object> m = new LinkedHashMap<>();
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        if (++values > MAX_VALUES) throw new IllegalArgumentException("more than " + MAX_VALUES + " JSON values");
+                        count();
                         String key = p.currentName();
                         p.nextToken();
                         m.put(key, value());
@@ -186,28 +186,40 @@ public final class JsonDocuments {
                     throw new IllegalArgumentException("invalid JSON at " + where(p) + ": unexpected " + t);
             }
         }
+
+        private void count() {
+            if (++values > MAX_VALUES) throw new IllegalArgumentException("more than " + MAX_VALUES + " JSON values");
+        }
+    }
+
+    private static IllegalArgumentException trailing(JsonParser p) {
+        return new IllegalArgumentException("invalid JSON at " + where(p) + ": trailing text");
     }
 
     private static void checkSize(int length, int maxBytes) {
         if (length > maxBytes) {
-            throw new IllegalArgumentException("JSON text of " + length + " bytes exceeds the limit of " + maxBytes + " bytes");
+            throw new IllegalArgumentException("JSON text of " + length + " bytes exceeds the limit of " + maxBytes
+                    + " bytes");
         }
     }
 
     /** A clear message: the key (for typed reads) or the place, and what is wrong, without Jackson's source dump. */
     private static IllegalArgumentException bad(IOException e) {
         if (e instanceof UnrecognizedPropertyException u) {
+            List<String> known = u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             return new IllegalArgumentException("unknown key '" + u.getPropertyName() + "' (known: "
-                    + String.join(", ", u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()) + ")", e);
+                    + String.join(", ", known) + ")", e);
         }
         if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
             return new IllegalArgumentException(iae.getMessage(), e); // the document's own check
         }
         if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
-            return new IllegalArgumentException("bad value for '" + path(m) + "': " + firstLine(m.getOriginalMessage()), e);
+            return new IllegalArgumentException("bad value for '" + path(m) + "': " + firstLine(m.getOriginalMessage()),
+                    e);
         }
         if (e instanceof JsonProcessingException j) {
-            return new IllegalArgumentException("invalid JSON at " + where(j.getLocation()) + ": " + firstLine(j.getOriginalMessage()), e);
+            return new IllegalArgumentException("invalid JSON at " + where(j.getLocation()) + ": "
+                    + firstLine(j.getOriginalMessage()), e);
         }
         return new IllegalArgumentException("cannot read JSON: " + e, e);
     }

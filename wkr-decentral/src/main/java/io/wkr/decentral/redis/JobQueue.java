@@ -210,8 +210,8 @@ public final class JobQueue implements AutoCloseable {
             } catch (Payloads.BadPayload e) {
                 payload = letter.payload().get(Payloads.DATA);
             }
-            out.add(new DeadLetter(entryId, letter.job(), payload, letter.error(), letter.deliveries(), letter.consumer(),
-                    letter.server(), letter.failedMillis()));
+            out.add(new DeadLetter(entryId, letter.job(), payload, letter.error(), letter.deliveries(),
+                    letter.consumer(), letter.server(), letter.failedMillis()));
         }
         return out;
     }

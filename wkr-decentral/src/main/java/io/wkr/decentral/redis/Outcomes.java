@@ -32,7 +32,8 @@ final class Outcomes {
     JobStore.Finish dead(Job job, String error) {
         long now = System.currentTimeMillis();
         ResultHeader h = ResultHeader.failed(server, consumer, job.deliveries(), now, error);
-        DeadLetterEntry letter = new DeadLetterEntry(job.id(), job.fields(), error, job.deliveries(), consumer, server, now);
+        DeadLetterEntry letter = new DeadLetterEntry(job.id(), job.fields(), error, job.deliveries(), consumer, server,
+                now);
         logger.warn("job {} goes to the dead-letter stream {} after {} deliveries: {}", job.id(), jobs.deadStream(),
                 job.deliveries(), error);
         return new JobStore.Finish(job, Payloads.result(h, new byte[0]), letter.fields());

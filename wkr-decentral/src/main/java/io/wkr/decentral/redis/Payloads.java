@@ -112,7 +112,8 @@ final class Payloads {
     /** Decodes the fields of a job's stream entry. */
     static Object decode(Map<String, byte[]> fields) {
         byte[] shape = fields.get(SHAPE);
-        return decode(text(fields.get(TYPE)), fields.get(DATA), text(fields.get(DTYPE)), shape == null ? null : shape(shape));
+        List<Integer> dims = shape == null ? null : shape(shape);
+        return decode(text(fields.get(TYPE)), fields.get(DATA), text(fields.get(DTYPE)), dims);
     }
 
     /** The shape field of a stream entry: a JSON list of sizes. */

@@ -113,7 +113,9 @@ public final class RedisHandler implements AutoCloseable {
     private static Map<String, Object> parse(String json) {
         if (json == null) return null;
         Object v = JsonDocuments.readValue(json.getBytes(StandardCharsets.UTF_8), JsonDocuments.LARGE);
-        if (!(v instanceof Map)) throw new IllegalStateException("queue entry is not a JSON object: " + Wire.preview(json, 200));
+        if (!(v instanceof Map)) {
+            throw new IllegalStateException("queue entry is not a JSON object: " + Wire.preview(json, 200));
+        }
         return (Map<String, Object>) v;
     }
 

@@ -47,7 +47,8 @@ record ResultHeader(
     }
 
     /** The header of a job done, its data of {@code type} (with {@code dtype} and {@code shape} for a tensor). */
-    static ResultHeader done(String server, String consumer, long deliveries, long finishedMillis, Payloads.Encoded out) {
+    static ResultHeader done(String server, String consumer, long deliveries, long finishedMillis,
+            Payloads.Encoded out) {
         return new ResultHeader(Status.DONE, server, consumer, deliveries, finishedMillis, out.type(), out.dtype(),
                 out.shape(), null);
     }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -49,10 +48,7 @@ public final class JsonShape {
     public static String of(JsonNode n) {
         if (n.isObject()) {
             List<String> parts = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                parts.add(e.getKey() + ":" + of(e.getValue()));
-            }
+            for (Map.Entry<String, JsonNode> e : n.properties()) parts.add(e.getKey() + ":" + of(e.getValue()));
             return "{" + String.join(",", parts) + "}";
         }
         if (n.isArray()) {
