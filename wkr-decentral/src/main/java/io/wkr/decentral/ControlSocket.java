@@ -1,12 +1,11 @@
 package io.wkr.decentral;
 
-import io.wkr.protocol.internal.Json;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.wkr.decentral.internal.JsonDocuments;
 import io.wkr.protocol.AdminToken;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -18,15 +17,31 @@ import org.zeromq.ZMQ;
  * {@code [COMMAND, JSON arguments]} (from a REQ socket, or a DEALER with or without the empty
  * delimiter); the reply, one JSON frame, goes back to the socket that asked. Every command but
  * {@code SHOW_CONFIG}/{@code STATUS} must carry the control token ({@code {"token": "..."}}).
- * Malformed requests get an error reply and never stop the central. Confined to its thread
- * {@code wkr-decentral-control}, which owns the socket.
+ * Arguments are a {@link ControlRequest}; a reply is {@link Done} (the command's own reply record
+ * after {@code ok} and {@code command}) or {@link Refused}. Malformed requests get an error reply
+ * and never stop the central. Confined to its thread {@code wkr-decentral-control}, which owns
+ * the socket.
  */
 final class ControlSocket implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ControlSocket.class);
 
-    /** Runs a command; returns the reply's fields (without {@code ok}). */
+    /** Runs a command; returns its reply record, whose keys follow {@code ok} and {@code command}. */
     interface Handler {
-        Map<String, Object> handle(String command, Map<String, Object> args);
+        Object handle(String command, ControlRequest args);
+    }
+
+    /** A command done: {@code {"ok": true, "command": ..., <the keys of body>}}. */
+    record Done(boolean ok, String command, @JsonUnwrapped Object body) {
+        Done(String command, Object body) {
+            this(true, command, body);
+        }
+    }
+
+    /** A request refused, nothing changed: {@code {"ok": false, "error": ...}}. */
+    record Refused(boolean ok, String error) {
+        Refused(String error) {
+            this(false, error);
+        }
     }
 
     /** A command's arguments were wrong: the reply says so, nothing changed. */
@@ -107,46 +122,42 @@ final class ControlSocket implements AutoCloseable {
         int body = frames.size() > 1 && frames.get(1).length == 0 ? 2 : 1;
         List<byte[]> envelope = frames.subList(0, body);
         List<byte[]> request = frames.subList(body, frames.size());
-        Map<String, Object> reply;
+        Object reply;
         if (request.size() != 2) {
-            reply = error("a control request is 2 frames [COMMAND, JSON arguments], got " + request.size());
+            reply = new Refused("a control request is 2 frames [COMMAND, JSON arguments], got " + request.size());
         } else {
             reply = run(new String(request.get(0), StandardCharsets.UTF_8).strip(), request.get(1));
         }
-        send(envelope, Json.writeBytes(reply));
+        byte[] bytes;
+        try {
+            bytes = JsonDocuments.write(reply);
+        } catch (RuntimeException e) { // a bug, not the caller's fault: say so, and keep answering
+            logger.error("cannot write the control reply {}", reply, e);
+            bytes = JsonDocuments.write(new Refused("INTERNAL: cannot write the reply: " + e));
+        }
+        send(envelope, bytes);
     }
 
-    private Map<String, Object> run(String command, byte[] argBytes) {
-        Map<String, Object> args;
+    private Object run(String command, byte[] argBytes) {
+        ControlRequest args;
         try {
-            args = argBytes.length == 0 ? Map.of() : Json.parseObject(argBytes);
+            args = ControlRequest.parse(argBytes);
         } catch (IllegalArgumentException e) {
-            return error("arguments of " + command + " are not a JSON object: " + e.getMessage());
+            return new Refused("arguments of " + command + " are not a JSON object of known keys: " + e.getMessage());
         }
         boolean readOnly = command.equals("SHOW_CONFIG") || command.equals("STATUS");
-        if (!readOnly && !token.matches(argBytes)) {
+        if (!readOnly && (args.token() == null || !token.matches(args.token().getBytes(StandardCharsets.UTF_8)))) {
             logger.warn("refused control command {}: missing or wrong token", command);
-            return error("UNAUTHORIZED: " + command + " needs the control token (from " + token.file() + ")");
+            return new Refused("UNAUTHORIZED: " + command + " needs the control token (from " + token.file() + ")");
         }
         try {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("ok", true);
-            out.put("command", command);
-            out.putAll(handler.handle(command, args));
-            return out;
+            return new Done(command, handler.handle(command, args));
         } catch (BadCommand | IllegalArgumentException | IllegalStateException e) {
-            return error(e.getMessage());
+            return new Refused(e.getMessage());
         } catch (RuntimeException e) {
             logger.error("control command {} failed", command, e);
-            return error("INTERNAL: " + command + " failed: " + e);
+            return new Refused("INTERNAL: " + command + " failed: " + e);
         }
-    }
-
-    private static Map<String, Object> error(String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ok", false);
-        m.put("error", message);
-        return m;
     }
 
     private void send(List<byte[]> envelope, byte[] reply) {

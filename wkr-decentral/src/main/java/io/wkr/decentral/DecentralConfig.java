@@ -1,8 +1,9 @@
 package io.wkr.decentral;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.wkr.decentral.internal.JsonDocuments;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -77,36 +78,41 @@ public record DecentralConfig(
                 .stopTimeout(stopTimeout).unitArgs(unitArgs).redis(redis).jobs(jobs);
     }
 
-    /** The settings as a JSON-ready map (the Redis password masked). */
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("remote_servers", remoteServers.stream().map(RemoteServer::toJson).toList());
-        m.put("number_client_per_server", numClient);
-        m.put("control_host", controlHost);
-        m.put("control_port", controlPort);
-        m.put("http_port", httpPort);
-        m.put("restart_backoff_ms", List.of(restartBackoffMin.toMillis(), restartBackoffMax.toMillis()));
-        m.put("stop_timeout_ms", stopTimeout.toMillis());
-        m.put("unit_args", unitArgs.keySet().stream().sorted().toList());
-        m.put("redis", redis == null ? null : redis.describe());
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("stream", jobs.stream());
-        j.put("group", jobs.group());
-        j.put("visibility_timeout_ms", jobs.visibilityTimeout().toMillis());
-        j.put("max_deliveries", jobs.maxDeliveries());
-        j.put("retry_backoff_ms", jobs.retryBackoff().toMillis());
-        j.put("result_ttl_s", jobs.resultTtl().toSeconds());
-        j.put("max_in_flight", jobs.maxInFlight());
-        j.put("request_timeout_ms", jobs.requestTimeout().toMillis());
-        j.put("protocol", jobs.protocol().wireName());
-        m.put("jobs", j);
-        return m;
+    /**
+     * The settings as the central's status shows them ({@code config}): no secrets (the Redis
+     * password masked, unit arguments by name only).
+     */
+    public Description describe() {
+        return new Description(remoteServers, numClient, controlHost, controlPort, httpPort,
+                List.of(restartBackoffMin.toMillis(), restartBackoffMax.toMillis()), stopTimeout.toMillis(),
+                unitArgs.keySet().stream().sorted().toList(), redis == null ? null : redis.describe(), jobs.describe());
     }
+
+    /**
+     * The central's settings in its status document; the JSON keys are the component names or
+     * their {@code @JsonProperty}.
+     *
+     * @param numberClientPerServer units per server (the original's key)
+     * @param restartBackoffMillis {@code [min, max]}
+     * @param unitArgs the names of the {@code -arg} settings, sorted; their values are left out
+     * @param redis {@code null} without Redis
+     */
+    public record Description(
+            @JsonProperty("remote_servers") List<RemoteServer> remoteServers,
+            @JsonProperty("number_client_per_server") int numberClientPerServer,
+            @JsonProperty("control_host") String controlHost,
+            @JsonProperty("control_port") Integer controlPort,
+            @JsonProperty("http_port") Integer httpPort,
+            @JsonProperty("restart_backoff_ms") List<Long> restartBackoffMillis,
+            @JsonProperty("stop_timeout_ms") long stopTimeoutMillis,
+            @JsonProperty("unit_args") List<String> unitArgs,
+            RedisConfig.Description redis,
+            JobsConfig.Description jobs) {}
 
     /** One line for the start-up log; no secrets (unit argument values are left out too). */
     @Override
     public String toString() {
-        return "DecentralConfig" + describe();
+        return "DecentralConfig" + JsonDocuments.writeString(describe());
     }
 
     /** Builder; defaults: 4 units per server, control on 127.0.0.1 (ephemeral port), no HTTP. */

@@ -1,5 +1,6 @@
 package io.wkr.decentral;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.wkr.protocol.Protocol;
 import java.time.Duration;
 import java.util.Objects;
@@ -88,6 +89,29 @@ public record JobsConfig(
     public String deadStream() {
         return stream + ":dead";
     }
+
+    /** The settings as the central's status shows them ({@code config.jobs}). */
+    public Description describe() {
+        return new Description(stream, group, visibilityTimeout.toMillis(), maxDeliveries, retryBackoff.toMillis(),
+                resultTtl.toSeconds(), maxInFlight, requestTimeout.toMillis(), protocol.wireName());
+    }
+
+    /**
+     * The job pipeline's settings in the status document; the JSON keys are the component names
+     * or their {@code @JsonProperty}.
+     *
+     * @param protocol the protocol's wire name ({@code obj}, {@code numpy})
+     */
+    public record Description(
+            String stream,
+            String group,
+            @JsonProperty("visibility_timeout_ms") long visibilityTimeoutMillis,
+            @JsonProperty("max_deliveries") int maxDeliveries,
+            @JsonProperty("retry_backoff_ms") long retryBackoffMillis,
+            @JsonProperty("result_ttl_s") long resultTtlSeconds,
+            @JsonProperty("max_in_flight") int maxInFlight,
+            @JsonProperty("request_timeout_ms") long requestTimeoutMillis,
+            String protocol) {}
 
     /** How often a unit renews the visibility of its in-flight jobs. */
     public Duration heartbeatInterval() {

@@ -1,14 +1,15 @@
 package io.wkr.decentral;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.wkr.decentral.internal.JsonDocuments;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
  * Where Redis is and how to log in. The password is never shown: {@link #toString()} and {@link
- * #describe()} print {@code ***} in its place, so configs can be logged and shown in status.
+ * #describe()} show {@code ***} in its place, so configs can be logged and shown in status.
  *
  * @param host Redis host
  * @param port Redis port (the TLS port when {@code tls})
@@ -81,25 +82,37 @@ public record RedisConfig(
         return new RedisConfig(host, port, user, password, database, tls, tlsCaFile, tlsInsecure, v);
     }
 
-    /** The settings as a JSON-ready map, the password shown only as set or not. */
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("host", host);
-        m.put("port", port);
-        m.put("database", database);
-        m.put("user", user);
-        m.put("password", password == null ? null : "***");
-        m.put("tls", tls);
-        if (tls) {
-            m.put("tls_ca_file", tlsCaFile == null ? null : tlsCaFile.toString());
-            m.put("tls_insecure", tlsInsecure);
-        }
-        m.put("timeout_ms", timeout.toMillis());
-        return m;
+    /** The settings as the central's status shows them ({@code config.redis}): the password only as set or not. */
+    public Description describe() {
+        return new Description(host, port, database, user, password == null ? null : "***", tls,
+                tls ? new Description.Tls(tlsCaFile == null ? null : tlsCaFile.toString(), tlsInsecure) : null,
+                timeout.toMillis());
+    }
+
+    /**
+     * The Redis settings in the status document; the JSON keys are the component names or their
+     * {@code @JsonProperty}.
+     *
+     * @param password {@code ***} when one is set, else {@code null}: never the password
+     * @param tlsOptions the TLS settings, written as keys of this object ({@code tls_ca_file},
+     *     {@code tls_insecure}) and only with TLS on
+     */
+    public record Description(
+            String host,
+            int port,
+            int database,
+            String user,
+            String password,
+            boolean tls,
+            @JsonUnwrapped Tls tlsOptions,
+            @JsonProperty("timeout_ms") long timeoutMillis) {
+
+        /** TLS settings: the CA file ({@code null}: the JVM's trust store) and whether checks are off. */
+        public record Tls(@JsonProperty("tls_ca_file") String caFile, @JsonProperty("tls_insecure") boolean insecure) {}
     }
 
     @Override
     public String toString() {
-        return "RedisConfig" + describe();
+        return "RedisConfig" + JsonDocuments.writeString(describe());
     }
 }

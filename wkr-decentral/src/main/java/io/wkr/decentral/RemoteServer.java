@@ -1,14 +1,17 @@
 package io.wkr.decentral;
 
-import io.wkr.protocol.internal.Json;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wkr.decentral.internal.JsonDocuments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * A wkr server the units call: its host, {@code port_in} (requests) and {@code port_out}
- * (replies). On the command line a list of them is the original's JSON, {@code [["host", 5555,
- * 5556], ...]}.
+ * (replies). On the command line, in the status and in control requests a server is the
+ * original's JSON {@code ["host", 5555, 5556]} (a list of them: {@code [["host", 5555, 5556],
+ * ...]}); {@link #toJson()} is how documents write it.
  */
 public record RemoteServer(String host, int portIn, int portOut) {
 
@@ -28,31 +31,43 @@ public record RemoteServer(String host, int portIn, int portOut) {
      */
     public static List<RemoteServer> parseList(String json) {
         Objects.requireNonNull(json, "json == null");
-        Object v;
+        JsonNode v;
         try {
-            v = Json.parse(json);
+            v = JsonDocuments.readTree(json, JsonDocuments.SMALL);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("remote servers are not valid JSON (" + e.getMessage()
                     + "); expected [[\"host\", port_in, port_out], ...] with the host in double quotes");
         }
-        return fromJson(v);
+        return fromTree(v);
     }
 
-    /** As {@link #parseList}, from an already parsed JSON value. */
+    /**
+     * As {@link #parseList}, from a value already in Java form: a {@code List} of {@code
+     * [String, integer, integer]} lists (what {@link #toJson()} makes).
+     */
     public static List<RemoteServer> fromJson(Object v) {
-        if (!(v instanceof List<?> list) || list.isEmpty()) {
+        return fromTree(JsonDocuments.toTree(v));
+    }
+
+    /** As {@link #parseList}, from a parsed JSON tree. */
+    static List<RemoteServer> fromTree(JsonNode v) {
+        if (v == null || !v.isArray() || v.isEmpty()) {
             throw new IllegalArgumentException("remote servers must be a non-empty list of [\"host\", port_in, port_out]");
         }
-        List<RemoteServer> out = new ArrayList<>(list.size());
-        for (Object e : list) {
-            if (!(e instanceof List<?> t) || t.size() != 3 || !(t.get(0) instanceof String host)
-                    || !(t.get(1) instanceof Long in) || !(t.get(2) instanceof Long out2)) {
-                throw new IllegalArgumentException("bad remote server " + Json.write(e)
+        List<RemoteServer> out = new ArrayList<>(v.size());
+        for (JsonNode e : v) {
+            if (!e.isArray() || e.size() != 3 || !e.get(0).isTextual() || !isLong(e.get(1)) || !isLong(e.get(2))) {
+                throw new IllegalArgumentException("bad remote server " + JsonDocuments.writeString(e)
                         + ": expected [\"host\", port_in, port_out]");
             }
-            out.add(new RemoteServer(host, checkedPort(in), checkedPort(out2)));
+            out.add(new RemoteServer(e.get(0).textValue(), checkedPort(e.get(1).longValue()),
+                    checkedPort(e.get(2).longValue())));
         }
         return List.copyOf(out);
+    }
+
+    private static boolean isLong(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong();
     }
 
     private static int checkedPort(long p) {
@@ -60,7 +75,8 @@ public record RemoteServer(String host, int portIn, int portOut) {
         return (int) p;
     }
 
-    /** {@code ["host", port_in, port_out]}, the form the original's status shows. */
+    /** {@code ["host", port_in, port_out]}, the form the original's status shows; how JSON documents write a server. */
+    @JsonValue
     public List<Object> toJson() {
         return List.of(host, portIn, portOut);
     }

@@ -1,15 +1,12 @@
 package io.wkr.decentral;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.wkr.decentral.internal.JsonDocuments;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,18 +18,19 @@ import org.slf4j.LoggerFactory;
  */
 final class StatusHttp implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(StatusHttp.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** {@code GET /health}: {@code {"status": "alive"}}. */
+    record Health(String status) {}
 
     private final Javalin app;
     private final String page;
 
-    StatusHttp(String host, int port, Supplier<Map<String, Object>> status) {
+    StatusHttp(String host, int port, Supplier<CentralStatus> status) {
         this.page = resource("/wkr-decentral/status.html");
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.host = "*".equals(host) ? null : host;
             cfg.jetty.port = port;
-            cfg.routes.get("/health", ctx -> json(ctx, Map.of("status", "alive")));
+            cfg.routes.get("/health", ctx -> json(ctx, new Health("alive")));
             cfg.routes.get("/status", ctx -> json(ctx, status.get()));
             cfg.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
         });
@@ -48,8 +46,8 @@ final class StatusHttp implements AutoCloseable {
         return app.port();
     }
 
-    private static void json(Context ctx, Object body) throws JsonProcessingException {
-        ctx.contentType("application/json").header("Cache-Control", "no-store").result(JSON.writeValueAsString(body));
+    private static void json(Context ctx, Object body) {
+        ctx.contentType("application/json").header("Cache-Control", "no-store").result(JsonDocuments.write(body));
     }
 
     private static String resource(String path) {

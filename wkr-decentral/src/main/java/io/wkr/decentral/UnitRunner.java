@@ -2,8 +2,6 @@ package io.wkr.decentral;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -184,20 +182,11 @@ final class UnitRunner {
         }
     }
 
-    /** This unit for the status JSON. */
-    Map<String, Object> snapshot() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", context.name());
-        m.put("server", context.server().toJson());
-        m.put("index", context.index());
-        m.put("state", state.name());
-        m.put("since", since.toString());
-        m.put("restarts", restarts);
-        if (state == UnitState.BACKOFF) m.put("backoff_ms", backoffMillis);
-        m.put("last_error", lastError);
-        m.put("last_error_at", lastErrorAt == null ? null : lastErrorAt.toString());
-        m.put("counters", context.counters());
-        m.put("gauges", context.gauges());
-        return m;
+    /** This unit as the status shows it. */
+    CentralStatus.Unit snapshot() {
+        UnitState s = state;
+        return new CentralStatus.Unit(context.name(), context.server(), context.index(), s, since, restarts,
+                s == UnitState.BACKOFF ? backoffMillis : null, lastError, lastErrorAt, context.counters(),
+                context.gauges());
     }
 }

@@ -1,7 +1,8 @@
 package io.wkr.decentral;
 
-import io.wkr.protocol.Wire;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.wkr.protocol.AdminToken;
+import io.wkr.protocol.Wire;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -259,97 +260,91 @@ public final class WKRDecentralizeCentral implements AutoCloseable {
     }
 
     /**
-     * Configuration, units and counters as a JSON-ready map; a superset of the original's {@code
-     * SHOW_CONFIG} ({@code port}, {@code port_out}, {@code number_client_per_server}, {@code
-     * remote_servers}).
+     * Configuration, units and counters: what {@code SHOW_CONFIG} and {@code GET /status} show; a
+     * superset of the original's {@code SHOW_CONFIG} ({@code port}, {@code port_out}, {@code
+     * number_client_per_server}, {@code remote_servers}).
      */
-    public Map<String, Object> status() {
+    public CentralStatus status() {
         DecentralConfig c = config;
         List<UnitRunner> list = units;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("wkr_version", Wire.WKR_VERSION);
-        m.put("state", state.name());
-        m.put("pid", ProcessHandle.current().pid());
-        m.put("port", control == null ? null : control.port());
-        m.put("port_out", null);
-        m.put("http_port", http == null ? null : http.port());
-        m.put("number_client_per_server", c.numClient());
-        m.put("remote_servers", c.remoteServers().stream().map(RemoteServer::toJson).toList());
-        List<Map<String, Object>> unitList = new ArrayList<>();
+        List<CentralStatus.Unit> unitList = new ArrayList<>(list.size());
         Map<String, Long> totals = new TreeMap<>();
-        Map<RemoteServer, Map<String, Object>> perServer = new LinkedHashMap<>();
-        for (RemoteServer s : c.remoteServers()) perServer.put(s, serverEntry(s));
+        Map<RemoteServer, ServerTally> perServer = new LinkedHashMap<>();
+        for (RemoteServer s : c.remoteServers()) perServer.put(s, new ServerTally());
         for (UnitRunner u : list) {
-            unitList.add(u.snapshot());
-            Map<String, Long> counters = u.context().counters();
-            counters.forEach((k, v) -> totals.merge(k, v, Long::sum));
-            Map<String, Object> se = perServer.computeIfAbsent(u.context().server(), WKRDecentralizeCentral::serverEntry);
-            se.merge("units", 1, (a, b) -> (Integer) a + (Integer) b);
-            if (u.state() == UnitState.RUNNING) se.merge("running", 1, (a, b) -> (Integer) a + (Integer) b);
-            if (u.state() == UnitState.BACKOFF || u.state() == UnitState.STARTING) {
-                se.merge("backoff", 1, (a, b) -> (Integer) a + (Integer) b);
-            }
-            se.merge("jobs_done", counters.getOrDefault("jobs_done", 0L), (a, b) -> (Long) a + (Long) b);
+            CentralStatus.Unit unit = u.snapshot();
+            unitList.add(unit);
+            unit.counters().forEach((k, v) -> totals.merge(k, v, Long::sum));
+            perServer.computeIfAbsent(unit.server(), s -> new ServerTally()).add(unit);
         }
-        m.put("servers", new ArrayList<>(perServer.values()));
-        m.put("units", unitList);
-        m.put("totals", totals);
-        m.put("config", c.describe());
-        return m;
+        List<CentralStatus.Server> servers = new ArrayList<>(perServer.size());
+        perServer.forEach((s, t) -> servers.add(t.of(s)));
+        return new CentralStatus(Wire.WKR_VERSION, state, ProcessHandle.current().pid(),
+                control == null ? null : control.port(), null, http == null ? null : http.port(), c.numClient(),
+                c.remoteServers(), servers, unitList, totals, c.describe());
     }
 
-    private static Map<String, Object> serverEntry(RemoteServer s) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("server", s.toJson());
-        e.put("units", 0);
-        e.put("running", 0);
-        e.put("backoff", 0);
-        e.put("jobs_done", 0L);
-        return e;
+    /** One server's units, counted while the status is built. */
+    private static final class ServerTally {
+        int units;
+        int running;
+        int backoff;
+        long jobsDone;
+
+        CentralStatus.Server of(RemoteServer server) {
+            return new CentralStatus.Server(server, units, running, backoff, jobsDone);
+        }
+
+        void add(CentralStatus.Unit u) {
+            units++;
+            if (u.state() == UnitState.RUNNING) running++;
+            if (u.state() == UnitState.BACKOFF || u.state() == UnitState.STARTING) backoff++;
+            jobsDone += u.counters().getOrDefault("jobs_done", 0L);
+        }
     }
 
-    /** Runs a control command (on the control thread). */
-    private Map<String, Object> handle(String command, Map<String, Object> args) {
+    /** {@code IDLE} and {@code TERMINATION}: the state the central is in now. */
+    record StateReply(State state) {}
+
+    /** {@code RESTART_CLIENT}: the state and the number of units started. */
+    record RestartReply(State state, int units) {}
+
+    /** {@code SWITCH}: the servers and units per server now (the original answered {@code success} only). */
+    record SwitchReply(
+            boolean success,
+            @JsonProperty("remote_servers") List<RemoteServer> remoteServers,
+            @JsonProperty("number_client_per_server") int numberClientPerServer) {}
+
+    /** Runs a control command (on the control thread); returns its reply record. */
+    private Object handle(String command, ControlRequest args) {
         switch (command) {
             case "SHOW_CONFIG", "STATUS":
                 return status();
             case "IDLE":
                 idle();
-                return Map.of("state", state.name());
+                return new StateReply(state);
             case "RESTART_CLIENT", "RESTART":
                 restartUnits();
-                return Map.of("state", state.name(), "units", units.size());
+                return new RestartReply(state, units.size());
             case "SWITCH":
                 return doSwitch(args);
             case "TERMINATION":
                 logger.info("TERMINATION received: stopping");
                 terminate();
-                return Map.of("state", State.STOPPING.name());
+                return new StateReply(State.STOPPING);
             default:
                 throw new ControlSocket.BadCommand("unknown command '" + command
                         + "'; known: SHOW_CONFIG, STATUS, IDLE, RESTART_CLIENT, SWITCH, TERMINATION");
         }
     }
 
-    private Map<String, Object> doSwitch(Map<String, Object> args) {
-        Object rs = args.get("remote_servers");
-        List<RemoteServer> servers = rs == null ? null : RemoteServer.fromJson(rs);
-        Object n = args.getOrDefault("number_clients", args.get("num_client"));
-        int numClient = 0;
-        if (n != null) {
-            if (!(n instanceof Long l) || l > 10_000) {
-                throw new ControlSocket.BadCommand("number_clients must be an integer (0 or less keeps it), got " + n);
-            }
-            numClient = (int) (long) l;
-        }
-        if (servers == null && numClient <= 0) {
+    private SwitchReply doSwitch(ControlRequest args) {
+        int numClient = args.numberClients() == null ? 0 : args.numberClients();
+        if (args.remoteServers() == null && numClient <= 0) {
             throw new ControlSocket.BadCommand("SWITCH needs remote_servers and/or number_clients > 0");
         }
-        switchServers(servers, numClient);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("success", true);
-        out.put("remote_servers", config.remoteServers().stream().map(RemoteServer::toJson).toList());
-        out.put("number_client_per_server", config.numClient());
-        return out;
+        switchServers(args.remoteServers(), numClient);
+        DecentralConfig c = config;
+        return new SwitchReply(true, c.remoteServers(), c.numClient());
     }
 }

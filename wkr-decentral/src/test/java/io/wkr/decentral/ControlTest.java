@@ -91,6 +91,10 @@ class ControlTest {
         return (List<Map<String, Object>>) status.get("units");
     }
 
+    private static List<CentralStatus.Unit> units(CentralStatus status) {
+        return status.units();
+    }
+
     @Test
     void shouldAnswerStatusOnTheSocketThatAsked() {
         start(config(), TestUnits.Idle::new);
@@ -106,7 +110,7 @@ class ControlTest {
                     .containsEntry("remote_servers", List.of(List.of("127.0.0.1", 5001L, 5002L), List.of("127.0.0.1", 5003L, 5004L)));
             assertThat(units(s)).hasSize(4);
         }
-        Await.until(() -> units(central.status()).stream().allMatch(u -> u.get("state").equals("RUNNING")), WAIT,
+        Await.until(() -> units(central.status()).stream().allMatch(u -> u.state() == UnitState.RUNNING), WAIT,
                 "all units running");
     }
 
@@ -132,6 +136,26 @@ class ControlTest {
     }
 
     @Test
+    void shouldRefuseUnknownArgumentsAndOversizedRequestsAndKeepRunning() throws Exception {
+        start(config(), TestUnits.Idle::new);
+        ZMQ.Socket s = socket(SocketType.DEALER);
+        String token = token();
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"number_client\":3}"))
+                .containsEntry("ok", false).extractingByKey("error").asString()
+                .contains("unknown argument 'number_client'");
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"number_clients\":2.5}"))
+                .containsEntry("ok", false).extractingByKey("error").asString().contains("must be an integer");
+        String big = "{\"token\":\"" + token + "\",\"pad\":\"" + "x".repeat(1 << 20) + "\"}";
+        assertThat(dealer(s, "IDLE", big)).containsEntry("ok", false).extractingByKey("error").asString()
+                .contains("exceeds the limit of 65536 bytes");
+        assertThat(dealer(s, "STATUS", "[1, 2]")).containsEntry("ok", false);
+        assertThat(central.state()).isEqualTo(WKRDecentralizeCentral.State.RUNNING);
+        assertThat(dealer(s, "SWITCH", "{\"token\":\"" + token + "\",\"num_client\":1}")).containsEntry("ok", true)
+                .containsEntry("number_client_per_server", 1L);
+        assertThat(units(central.status())).hasSize(2);
+    }
+
+    @Test
     void shouldIdleRestartSwitchAndTerminateOnlyWithTheToken() throws Exception {
         start(config(), TestUnits.Idle::new);
         String token = token();
@@ -149,7 +173,7 @@ class ControlTest {
         assertThat(switched).containsEntry("ok", true).containsEntry("success", true)
                 .containsEntry("number_client_per_server", 3L)
                 .containsEntry("remote_servers", List.of(List.of("127.0.0.1", 6001L, 6002L)));
-        assertThat(units(central.status())).hasSize(3).allMatch(u -> u.get("server").equals(List.of("127.0.0.1", 6001, 6002)));
+        assertThat(units(central.status())).hasSize(3).allMatch(u -> u.server().equals(new RemoteServer("127.0.0.1", 6001, 6002)));
         assertThat(request("SWITCH", Map.of("token", token, "number_clients", 1))).containsEntry("ok", true);
         assertThat(units(central.status())).hasSize(1);
 
@@ -166,13 +190,12 @@ class ControlTest {
         TestUnits.Flaky.THROWN.set(0);
         start(config().remoteServers(SERVERS.subList(0, 1)).numClient(1), TestUnits.Flaky::new);
         Await.until(() -> {
-            Map<String, Object> u = units(central.status()).get(0);
-            return u.get("state").equals("RUNNING") && ((Number) u.get("restarts")).intValue() == 3
-                    && ((Map<?, ?>) u.get("counters")).get("rounds") instanceof Long n && n > 5;
+            CentralStatus.Unit u = units(central.status()).get(0);
+            return u.state() == UnitState.RUNNING && u.restarts() == 3 && u.counters().getOrDefault("rounds", 0L) > 5;
         }, WAIT, "the unit running after 3 restarts");
-        Map<String, Object> u = units(central.status()).get(0);
-        assertThat((String) u.get("last_error")).contains("round 3 broke");
-        assertThat(((Map<?, ?>) u.get("counters")).get("unit_failures")).isEqualTo(3L);
+        CentralStatus.Unit u = units(central.status()).get(0);
+        assertThat(u.lastError()).contains("round 3 broke");
+        assertThat(u.counters().get("unit_failures")).isEqualTo(3L);
     }
 
     @Test

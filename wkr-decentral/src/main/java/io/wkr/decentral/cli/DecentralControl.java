@@ -1,17 +1,17 @@
 package io.wkr.decentral.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wkr.decentral.ControlRequest;
 import io.wkr.decentral.RemoteServer;
 import io.wkr.decentral.WKRDecentralizeCentral;
-import io.wkr.protocol.internal.Json;
+import io.wkr.decentral.internal.JsonDocuments;
 import io.wkr.server.cli.Cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * The control tools of a running {@code wkr-decentral-start}: {@code status}, {@code idle},
  * {@code restart}, {@code switch} and {@code terminate} (launched as {@code
  * wkr-decentral-status}, {@code -idle}, {@code -restart}, {@code -switch}, {@code -terminate}).
- * Each sends one request to the central's control port and prints its reply; it waits at most
- * {@code -timeout}. Exit codes: 0 done, 1 no answer or refused, 2 usage errors.
+ * Each sends one request ({@code [COMMAND, ControlRequest JSON]}) to the central's control port and
+ * prints its reply, whatever keys it has; it waits at most {@code -timeout}. Exit codes: 0 done, 1
+ * no answer, refused or not understood, 2 usage errors.
  */
 @Command(name = "wkr-decentral-ctl", versionProvider = Cli.PlainVersion.class, usageHelpWidth = 110,
         subcommands = {DecentralControl.Status.class, DecentralControl.Idle.class, DecentralControl.Restart.class,
@@ -75,7 +76,7 @@ public final class DecentralControl implements Callable<Integer> {
         Path tokenFile;
     }
 
-    /** Base of the commands: sends {@code [COMMAND, JSON]} and prints the reply. */
+    /** Base of the commands: sends {@code [COMMAND, JSON arguments]} and prints the reply. */
     abstract static class Request implements Callable<Integer> {
         @Mixin Target target = new Target();
 
@@ -85,9 +86,9 @@ public final class DecentralControl implements Callable<Integer> {
 
         abstract String command();
 
-        /** Arguments besides the token. */
-        Map<String, Object> args() {
-            return new LinkedHashMap<>();
+        /** The arguments besides the token; throws {@link ParameterException} for usage errors. */
+        ControlRequest args() {
+            return new ControlRequest(null, null, null);
         }
 
         boolean needsToken() {
@@ -96,12 +97,13 @@ public final class DecentralControl implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Map<String, Object> args = args();
+            ControlRequest args = args();
             PrintWriter err = spec.commandLine().getErr();
             if (needsToken()) {
                 Path file = target.tokenFile != null ? target.tokenFile : WKRDecentralizeCentral.defaultTokenFile(target.port);
                 try {
-                    args.put("token", Files.readString(file, StandardCharsets.US_ASCII).strip());
+                    String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
+                    args = new ControlRequest(args.remoteServers(), args.numberClients(), token);
                 } catch (IOException e) {
                     err.println(spec.commandLine().getCommandName() + ": cannot read the control token from " + file
                             + " (" + e + "); give the central's -token_file with -token_file");
@@ -116,26 +118,46 @@ public final class DecentralControl implements Callable<Integer> {
                 req.setSendTimeOut(target.timeoutMillis);
                 req.connect(endpoint);
                 req.send(command(), ZMQ.SNDMORE);
-                req.send(Json.writeBytes(args), 0);
+                req.send(JsonDocuments.write(args), 0);
                 byte[] reply = req.recv(0);
                 if (reply == null) {
                     err.println(spec.commandLine().getCommandName() + ": no reply from a central at " + endpoint
                             + " within " + target.timeoutMillis + " ms");
                     return Cli.FAILED;
                 }
-                return print(Json.parseObject(reply));
+                ObjectNode o = replyObject(reply, endpoint);
+                return o == null ? Cli.FAILED : print(o);
             }
         }
 
-        int print(Map<String, Object> reply) {
-            PrintWriter out = spec.commandLine().getOut();
-            if (!Boolean.TRUE.equals(reply.get("ok"))) {
+        /** The reply as a JSON object, or {@code null} (said on stderr) when it is none. */
+        private ObjectNode replyObject(byte[] reply, String endpoint) {
+            String what;
+            try {
+                if (JsonDocuments.readTree(reply, JsonDocuments.LARGE) instanceof ObjectNode o) return o;
+                what = "not a JSON object";
+            } catch (IllegalArgumentException e) {
+                what = "not JSON: " + e.getMessage();
+            }
+            spec.commandLine().getErr().println(spec.commandLine().getCommandName() + ": the reply from " + endpoint
+                    + " is " + what);
+            return null;
+        }
+
+        static boolean ok(ObjectNode reply) {
+            return reply.path("ok").isBoolean() && reply.path("ok").booleanValue();
+        }
+
+        /** Prints a reply, {@code {"ok": true, ...}} or {@code {"ok": false, "error": ...}}, whatever else it holds. */
+        int print(ObjectNode reply) {
+            if (!ok(reply)) {
                 spec.commandLine().getErr().println(spec.commandLine().getCommandName() + ": " + command()
-                        + " refused: " + reply.get("error"));
+                        + " refused: " + reply.path("error").asText("(no error given)"));
                 return Cli.FAILED;
             }
             reply.remove("ok");
-            out.println(command() + " done: " + Json.write(reply));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(command() + " done: " + JsonDocuments.writeString(reply));
             out.flush();
             return Cli.OK;
         }
@@ -154,11 +176,11 @@ public final class DecentralControl implements Callable<Integer> {
         }
 
         @Override
-        int print(Map<String, Object> reply) {
-            if (!Boolean.TRUE.equals(reply.get("ok"))) return super.print(reply);
+        int print(ObjectNode reply) {
+            if (!ok(reply)) return super.print(reply);
             reply.remove("ok");
             reply.remove("command");
-            spec.commandLine().getOut().println(Json.write(reply));
+            spec.commandLine().getOut().println(JsonDocuments.writeString(reply));
             spec.commandLine().getOut().flush();
             return Cli.OK;
         }
@@ -204,22 +226,19 @@ public final class DecentralControl implements Callable<Integer> {
         }
 
         @Override
-        Map<String, Object> args() {
+        ControlRequest args() {
             if (remoteServers == null && numClient <= 0) {
                 throw new ParameterException(spec.commandLine(), "give -remote_servers and/or -num_client");
             }
-            Map<String, Object> m = new LinkedHashMap<>();
+            List<RemoteServer> servers = null;
             if (remoteServers != null) {
-                List<RemoteServer> servers;
                 try {
                     servers = RemoteServer.parseList(remoteServers);
                 } catch (IllegalArgumentException e) {
                     throw new ParameterException(spec.commandLine(), e.getMessage(), e);
                 }
-                m.put("remote_servers", servers.stream().map(RemoteServer::toJson).toList());
             }
-            m.put("number_clients", numClient);
-            return m;
+            return new ControlRequest(servers, numClient, null);
         }
     }
 }

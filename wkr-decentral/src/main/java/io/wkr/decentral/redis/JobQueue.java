@@ -149,7 +149,12 @@ public final class JobQueue implements AutoCloseable {
         return new JobStatus(jobId, JobState.UNKNOWN, 0, null, null);
     }
 
-    /** The stored result of {@code jobId}, if it finished (done or failed). */
+    /**
+     * The stored result of {@code jobId}, if it finished (done or failed).
+     *
+     * @throws IllegalArgumentException when {@code jobId} is no job id, or what is stored under its
+     *     result key is not a result
+     */
     public Optional<JobResult> poll(String jobId) {
         parse(jobId);
         byte[] stored = redis.get(ascii(jobs.resultKey(jobId)));
@@ -198,48 +203,39 @@ public final class JobQueue implements AutoCloseable {
             Map<String, byte[]> f = new LinkedHashMap<>();
             List<?> flat = (List<?>) entry.get(1);
             for (int i = 0; i + 1 < flat.size(); i += 2) f.put(text(flat.get(i)), (byte[]) flat.get(i + 1));
+            DeadLetterEntry letter = DeadLetterEntry.parse(f);
             Object payload;
             try {
-                payload = Payloads.decode(f);
+                payload = Payloads.decode(letter.payload());
             } catch (Payloads.BadPayload e) {
-                payload = f.get(Payloads.DATA);
+                payload = letter.payload().get(Payloads.DATA);
             }
-            out.add(new DeadLetter(entryId, text(f.get("job")), payload, text(f.get("error")),
-                    number(f.get("deliveries")), text(f.get("consumer")), text(f.get("server")),
-                    number(f.get("failed_ms"))));
+            out.add(new DeadLetter(entryId, letter.job(), payload, letter.error(), letter.deliveries(),
+                    letter.consumer(), letter.server(), letter.failedMillis()));
         }
         return out;
     }
 
     /** Jobs in the stream (queued or in flight), in flight, and dead letters; the group's consumers. */
-    public Map<String, Object> stats() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("stream", jobs.stream());
-        m.put("unfinished", redis.xlen(jobs.stream()));
+    public QueueStats stats() {
         StreamPendingSummary ps = redis.xpending(jobs.stream(), jobs.group());
-        m.put("in_flight", ps.getTotal());
-        m.put("dead", redis.exists(jobs.deadStream()) ? redis.xlen(jobs.deadStream()) : 0L);
         long consumers = 0;
         for (StreamGroupInfo g : redis.xinfoGroups(jobs.stream())) {
             if (jobs.group().equals(g.getName())) consumers = g.getConsumers();
         }
-        m.put("consumers", consumers);
-        return m;
+        return new QueueStats(jobs.stream(), redis.xlen(jobs.stream()), ps.getTotal(),
+                redis.exists(jobs.deadStream()) ? redis.xlen(jobs.deadStream()) : 0L, consumers);
     }
 
+    /**
+     * @throws Payloads.BadPayload when the stored result is malformed (not written by a unit)
+     */
     private static JobResult toResult(String jobId, byte[] stored) {
-        Map<String, Object> h = Payloads.header(stored);
-        boolean ok = "done".equals(h.get("status"));
-        Object value = null;
-        if (ok) {
-            Object shape = h.get("shape");
-            value = Payloads.decode(String.valueOf(h.get("type")), Payloads.body(stored),
-                    h.get("dtype") == null ? null : String.valueOf(h.get("dtype")),
-                    shape == null ? null : io.wkr.protocol.internal.Json.write(shape));
-        }
-        return new JobResult(jobId, ok ? JobState.DONE : JobState.FAILED, value, (String) h.get("error"),
-                (String) h.get("server"), (String) h.get("consumer"), number(h.get("deliveries")),
-                number(h.get("finished_ms")));
+        ResultHeader h = Payloads.header(stored);
+        boolean ok = h.status() == ResultHeader.Status.DONE;
+        Object value = ok ? Payloads.decode(h.type(), Payloads.body(stored), h.dtype(), h.shape()) : null;
+        return new JobResult(jobId, ok ? JobState.DONE : JobState.FAILED, value, h.error(), h.server(), h.consumer(),
+                h.deliveries(), h.finishedMillis());
     }
 
     private static StreamEntryID parse(String jobId) {
@@ -248,16 +244,6 @@ public final class JobQueue implements AutoCloseable {
             return new StreamEntryID(jobId);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a job id (a stream entry id like 1718000000000-0): " + jobId);
-        }
-    }
-
-    private static long number(Object o) {
-        if (o instanceof Number n) return n.longValue();
-        if (o instanceof byte[] b) o = new String(b, StandardCharsets.US_ASCII);
-        try {
-            return o == null ? 0 : Long.parseLong(o.toString());
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 

@@ -1,9 +1,11 @@
 package io.wkr.decentral.redis;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wkr.decentral.internal.JsonDocuments;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.Tensor;
-import io.wkr.protocol.internal.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,10 +22,14 @@ import java.util.Map;
  * {@code dtype} and {@code shape} fields; a {@link Tensor}, what the {@code numpy} protocol
  * carries).
  *
- * <p>A result is one Redis string: a one-line JSON header, a newline, then the data bytes encoded
- * by the same four types. The header holds {@code status} ({@code done} or {@code failed}), {@code
- * type}, {@code dtype}/{@code shape} for tensors, {@code error} for failures, and where and when
- * it was made ({@code server}, {@code consumer}, {@code deliveries}, {@code finished_ms}).
+ * <p>A result is one Redis string: a one-line JSON header ({@link ResultHeader}), a newline, then
+ * the data bytes encoded by the same four types. The header holds {@code status} ({@code done} or
+ * {@code failed}), {@code type}, {@code dtype}/{@code shape} for tensors, {@code error} for
+ * failures, and where and when it was made ({@code server}, {@code consumer}, {@code deliveries},
+ * {@code finished_ms}).
+ *
+ * <p>JSON is written and read with {@link JsonDocuments}: JSON payloads within 64 MiB and 4 Mi
+ * values, shapes within 64 KiB; whatever does not decode is a {@link BadPayload}.
  */
 final class Payloads {
     static final String TYPE = "type";
@@ -41,15 +47,21 @@ final class Payloads {
         }
     }
 
-    /** The type and data of {@code value}: what a stream entry or a result holds. */
-    record Encoded(String type, byte[] data, String dtype, String shape) {
+    /**
+     * The type and data of {@code value}: what a stream entry or a result holds.
+     *
+     * @param dtype a tensor's element type, else {@code null}
+     * @param shape a tensor's shape, else {@code null}; a stream entry keeps it as JSON text ({@code [2,3]})
+     */
+    record Encoded(String type, byte[] data, String dtype, List<Integer> shape) {
+        /** The fields of a job's stream entry, in this order. */
         Map<String, byte[]> fields() {
             Map<String, byte[]> m = new LinkedHashMap<>();
             m.put(TYPE, ascii(type));
             m.put(DATA, data);
             if (dtype != null) {
                 m.put(DTYPE, ascii(dtype));
-                m.put(SHAPE, ascii(shape));
+                m.put(SHAPE, JsonDocuments.write(shape));
             }
             return m;
         }
@@ -64,29 +76,30 @@ final class Payloads {
         if (value instanceof byte[] b) return new Encoded("bytes", b, null, null);
         if (value instanceof String s) return new Encoded("text", s.getBytes(StandardCharsets.UTF_8), null, null);
         if (value instanceof Tensor t) {
-            return new Encoded("tensor", t.bytes(), t.dtype().numpyName(), Json.write(t.shape()));
+            return new Encoded("tensor", t.bytes(), t.dtype().numpyName(), Arrays.stream(t.shape()).boxed().toList());
         }
         if (!jsonable(value, 0)) {
             throw new BadPayload("cannot store a " + (value == null ? "null" : value.getClass().getName())
                     + ": use byte[], String, io.wkr.protocol.Tensor, or a JSON value (Map with String keys, List, "
                     + "Number, Boolean, null)");
         }
-        return new Encoded("json", Json.writeBytes(value), null, null);
+        return new Encoded("json", JsonDocuments.write(value), null, null);
     }
 
     /**
      * Decodes what {@link #encode} produced.
      *
+     * @param shape a tensor's shape, else {@code null}
      * @throws BadPayload when the fields are missing or do not decode
      */
-    static Object decode(String type, byte[] data, String dtype, String shape) {
+    static Object decode(String type, byte[] data, String dtype, List<Integer> shape) {
         if (type == null || data == null) throw new BadPayload("the job has no '" + TYPE + "' or '" + DATA + "' field");
         try {
             return switch (type) {
                 case "bytes" -> data;
                 case "text" -> new String(data, StandardCharsets.UTF_8);
-                case "json" -> Json.parse(data);
-                case "tensor" -> Tensor.wrap(DType.fromNumpy(String.valueOf(dtype)), shape(shape), data);
+                case "json" -> JsonDocuments.readValue(data, JsonDocuments.LARGE);
+                case "tensor" -> Tensor.wrap(DType.fromNumpy(String.valueOf(dtype)), dims(shape), data);
                 default -> throw new BadPayload("unknown payload type '" + type + "' (bytes, text, json or tensor)");
             };
         } catch (BadPayload e) {
@@ -98,24 +111,40 @@ final class Payloads {
 
     /** Decodes the fields of a job's stream entry. */
     static Object decode(Map<String, byte[]> fields) {
-        return decode(text(fields.get(TYPE)), fields.get(DATA), text(fields.get(DTYPE)), text(fields.get(SHAPE)));
+        byte[] shape = fields.get(SHAPE);
+        List<Integer> dims = shape == null ? null : shape(shape);
+        return decode(text(fields.get(TYPE)), fields.get(DATA), text(fields.get(DTYPE)), dims);
     }
 
-    private static int[] shape(String json) {
-        if (json == null) throw new BadPayload("a tensor needs a shape");
-        Object v = Json.parse(json);
-        if (!(v instanceof List<?> l)) throw new BadPayload("shape is not a JSON list: " + json);
-        int[] out = new int[l.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(l.get(i) instanceof Long d) || d < 0 || d > Integer.MAX_VALUE) {
-                throw new BadPayload("bad shape " + json);
-            }
-            out[i] = (int) (long) d;
+    /** The shape field of a stream entry: a JSON list of sizes. */
+    private static List<Integer> shape(byte[] json) {
+        JsonNode v;
+        try {
+            v = JsonDocuments.readTree(json, JsonDocuments.SMALL);
+        } catch (IllegalArgumentException e) {
+            throw new BadPayload("shape is not JSON: " + e.getMessage());
+        }
+        if (!v.isArray()) throw new BadPayload("shape is not a JSON list: " + text(json));
+        List<Integer> out = new ArrayList<>(v.size());
+        for (JsonNode d : v) {
+            if (!d.isIntegralNumber() || !d.canConvertToInt()) throw new BadPayload("bad shape " + text(json));
+            out.add(d.intValue());
         }
         return out;
     }
 
-    /** True when {@link Json#write} writes {@code v} faithfully. */
+    private static int[] dims(List<Integer> shape) {
+        if (shape == null) throw new BadPayload("a tensor needs a shape");
+        int[] out = new int[shape.size()];
+        for (int i = 0; i < out.length; i++) {
+            Integer d = shape.get(i);
+            if (d == null || d < 0) throw new BadPayload("bad shape " + shape);
+            out[i] = d;
+        }
+        return out;
+    }
+
+    /** True when {@link JsonDocuments#write} writes {@code v} faithfully, as JSON that reads back the same. */
     static boolean jsonable(Object v, int depth) {
         if (depth > 64) return false;
         if (v == null || v instanceof String || v instanceof Boolean) return true;
@@ -147,8 +176,8 @@ final class Payloads {
     }
 
     /** A stored result: header line, newline, data. */
-    static byte[] result(Map<String, Object> header, byte[] data) {
-        byte[] h = Json.writeBytes(header);
+    static byte[] result(ResultHeader header, byte[] data) {
+        byte[] h = JsonDocuments.write(header);
         byte[] out = new byte[h.length + 1 + data.length];
         System.arraycopy(h, 0, out, 0, h.length);
         out[h.length] = '\n';
@@ -156,11 +185,19 @@ final class Payloads {
         return out;
     }
 
-    /** The header of a stored result. */
-    static Map<String, Object> header(byte[] stored) {
+    /**
+     * The header of a stored result.
+     *
+     * @throws BadPayload when there is no header line or it is not a header
+     */
+    static ResultHeader header(byte[] stored) {
         int nl = indexOf(stored, (byte) '\n');
         if (nl < 0) throw new BadPayload("a stored result has no header line");
-        return Json.parseObject(Arrays.copyOfRange(stored, 0, nl));
+        try {
+            return JsonDocuments.read(Arrays.copyOfRange(stored, 0, nl), JsonDocuments.LARGE, ResultHeader.class);
+        } catch (IllegalArgumentException e) {
+            throw new BadPayload("a stored result's header is malformed: " + e.getMessage());
+        }
     }
 
     /** The data of a stored result. */

@@ -1,7 +1,9 @@
 package io.wkr.decentral.redis;
 
 import io.wkr.decentral.RedisConfig;
-import io.wkr.protocol.internal.Json;
+import io.wkr.decentral.internal.JsonDocuments;
+import io.wkr.protocol.Wire;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -56,7 +58,7 @@ public final class RedisHandler implements AutoCloseable {
     public void push(Map<String, ?> data, String customQueue) {
         Objects.requireNonNull(data, "data == null");
         if (!Payloads.jsonable(data, 0)) throw new IllegalArgumentException("data is not a JSON object: " + data);
-        redis.rpush(queue(customQueue), Json.write(data));
+        redis.rpush(queue(customQueue), JsonDocuments.writeString(data));
     }
 
     /** Takes the oldest entry of the queue, or returns {@code null} when it is empty. */
@@ -100,11 +102,20 @@ public final class RedisHandler implements AutoCloseable {
         return custom == null ? queueKey : custom;
     }
 
+    /**
+     * A queue entry as plain Java values (numbers as {@code Long}/{@code Double}, see {@link
+     * JsonDocuments#readValue}).
+     *
+     * @throws IllegalArgumentException when the entry is not JSON within 64 MiB
+     * @throws IllegalStateException when it is JSON but no object
+     */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> parse(String json) {
         if (json == null) return null;
-        Object v = Json.parse(json);
-        if (!(v instanceof Map)) throw new IllegalStateException("queue entry is not a JSON object: " + json);
+        Object v = JsonDocuments.readValue(json.getBytes(StandardCharsets.UTF_8), JsonDocuments.LARGE);
+        if (!(v instanceof Map)) {
+            throw new IllegalStateException("queue entry is not a JSON object: " + Wire.preview(json, 200));
+        }
         return (Map<String, Object>) v;
     }
 

@@ -6,6 +6,7 @@ import io.wkr.decentral.DecentralConfig;
 import io.wkr.decentral.JobsConfig;
 import io.wkr.decentral.RedisConfig;
 import io.wkr.decentral.RemoteServer;
+import io.wkr.decentral.UnitState;
 import io.wkr.decentral.WKRDecentralizeCentral;
 import io.wkr.decentral.redis.JobQueue;
 import io.wkr.decentral.redis.JobUnit;
@@ -144,16 +145,13 @@ public final class DecentralBenchmark {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static long jobsDone(WKRDecentralizeCentral central) {
-        return ((Map<String, Long>) central.status().get("totals")).getOrDefault("jobs_done", 0L);
+        return central.status().totals().getOrDefault("jobs_done", 0L);
     }
 
-    @SuppressWarnings("unchecked")
     private static void awaitRunning(WKRDecentralizeCentral central, int units) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (((List<Map<String, Object>>) central.status().get("units")).stream()
-                .filter(u -> u.get("state").equals("RUNNING")).count() < units) {
+        while (central.status().units().stream().filter(u -> u.state() == UnitState.RUNNING).count() < units) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("units not running: " + central.status());
             LockSupport.parkNanos(5_000_000);
         }

@@ -98,8 +98,8 @@ class DeadLetterTest {
         }
         assertThat(latestGood).as("good jobs finished before the poison job was given up")
                 .isLessThan(dead.finishedMillis());
-        Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "stream drained");
-        assertThat(queue.stats()).containsEntry("dead", 1L).containsEntry("in_flight", 0L);
+        Await.until(() -> queue.stats().unfinished() == 0, WAIT, "stream drained");
+        assertThat(queue.stats()).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(1L, 0L);
     }
 
     @Test
@@ -119,6 +119,45 @@ class DeadLetterTest {
             assertThat(d.payload()).isEqualTo("?".getBytes(StandardCharsets.UTF_8));
         });
         assertThat(controls.total()).isEqualTo(1); // the bad one never reached the model
+    }
+
+    @Test
+    void shouldDeadLetterMalformedEntriesAtOnceWithoutRestartingAUnit() {
+        String deep = "[".repeat(100) + "]".repeat(100);
+        List<Map<String, String>> bad = List.of(
+                Map.of("type", "json", "data", "{\"a\": 1"),
+                Map.of("type", "json", "data", "{\"a\": 1} trailing"),
+                Map.of("type", "json", "data", "{\"a\": 1, \"a\": 2}"),
+                Map.of("type", "json", "data", deep),
+                Map.of("type", "json", "data", "NaN"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32", "shape", "[1, 1"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32", "shape", "{\"n\": 1}"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32", "shape", "[-1]"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32", "shape", "[1.5]"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32", "shape", "[3]"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "complex512", "shape", "[1]"),
+                Map.of("type", "tensor", "data", "abcd", "dtype", "float32"),
+                Map.of("type", "text"),
+                Map.of("data", "no type"));
+        List<String> ids = new ArrayList<>();
+        try (RedisClient r = RedisClient.create(redisServer.host(), redisServer.port())) {
+            for (Map<String, String> fields : bad) {
+                ids.add(r.xadd(queue.jobs().stream(), StreamEntryID.NEW_ENTRY, fields).toString());
+            }
+        }
+        String good = queue.submit("fine");
+        for (int i = 0; i < ids.size(); i++) {
+            JobResult res = queue.await(ids.get(i), WAIT);
+            assertThat(res.state()).as(bad.get(i).toString()).isEqualTo(JobState.FAILED);
+            assertThat(res.deliveries()).as(bad.get(i).toString()).isEqualTo(1);
+            assertThat(res.error()).as(bad.get(i).toString()).startsWith("BAD_REQUEST");
+        }
+        assertThat(queue.result(good, WAIT)).isEqualTo("fine");
+        assertThat(queue.deadLetters(100)).hasSize(bad.size());
+        assertThat(controls.total()).isEqualTo(1); // none of the bad ones reached the model
+        assertThat(central.status().totals()).containsEntry("jobs_dead", (long) bad.size()).containsEntry("jobs_done", 1L)
+                .doesNotContainKey("unit_failures");
+        assertThat(central.status().units()).allMatch(u -> u.restarts() == 0);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -87,8 +87,8 @@ class JobPipelineTest {
         assertThat(r.server()).isEqualTo("127.0.0.1:" + server.portIn());
         assertThat(queue.status(t)).extracting(JobStatus::state, JobStatus::deliveries).containsExactly(JobState.DONE, 1L);
         assertThat(queue.status("1-0").state()).isEqualTo(JobState.UNKNOWN);
-        Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "finished jobs leave the stream");
-        assertThat(queue.stats()).containsEntry("in_flight", 0L).containsEntry("dead", 0L);
+        Await.until(() -> queue.stats().unfinished() == 0, WAIT, "finished jobs leave the stream");
+        assertThat(queue.stats()).extracting(QueueStats::inFlight, QueueStats::dead).containsExactly(0L, 0L);
     }
 
     @Test
@@ -107,7 +107,7 @@ class JobPipelineTest {
                 Cluster.central(redisServer, jobs, s1, s2).numClient(4).build(), JobUnit::new));
         long t0 = System.nanoTime();
         central.start();
-        Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "all 10 000 jobs finished");
+        Await.until(() -> queue.stats().unfinished() == 0, WAIT, "all 10 000 jobs finished");
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Integer> perServer = new HashMap<>();
@@ -121,10 +121,9 @@ class JobPipelineTest {
         }
         assertThat(perServer).containsOnlyKeys("127.0.0.1:" + s1.portIn(), "127.0.0.1:" + s2.portIn());
         assertThat(perServer.values()).allMatch(n -> n >= 1000);
-        @SuppressWarnings("unchecked")
-        Map<String, Long> totals = (Map<String, Long>) central.status().get("totals");
+        Map<String, Long> totals = central.status().totals();
         assertThat(totals.get("jobs_done")).isEqualTo(10_000L);
-        assertThat(queue.stats()).containsEntry("in_flight", 0L).containsEntry("dead", 0L);
+        assertThat(queue.stats()).extracting(QueueStats::inFlight, QueueStats::dead).containsExactly(0L, 0L);
         System.out.printf("10000 jobs in %.2f s (%.0f jobs/s), per server %s, totals %s%n", seconds,
                 10_000 / seconds, perServer, totals);
     }

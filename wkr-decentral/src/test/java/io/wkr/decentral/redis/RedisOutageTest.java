@@ -59,8 +59,8 @@ class RedisOutageTest {
                     Long t = before.get(id);
                     if (t != null) assertThat(r.finishedMillis()).as("result of %s kept as it was", id).isEqualTo(t);
                 }
-                Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "stream drained");
-                assertThat(queue.stats()).containsEntry("dead", 0L).containsEntry("in_flight", 0L);
+                Await.until(() -> queue.stats().unfinished() == 0, WAIT, "stream drained");
+                assertThat(queue.stats()).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(0L, 0L);
                 try (RedisClient r = RedisClient.create(redis.host(), redis.port())) {
                     assertThat(JobPipelineTest.resultKeys(r, jobs)).hasSize(1800);
                 }
@@ -104,10 +104,8 @@ class RedisOutageTest {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
     private static long unitsRestarted(WKRDecentralizeCentral central) {
-        return ((List<Map<String, Object>>) central.status().get("units")).stream()
-                .filter(u -> ((Number) u.get("restarts")).longValue() > 0).count();
+        return central.status().units().stream().filter(u -> u.restarts() > 0).count();
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

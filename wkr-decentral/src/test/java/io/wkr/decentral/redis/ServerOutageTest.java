@@ -3,6 +3,7 @@ package io.wkr.decentral.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.decentral.JobsConfig;
+import io.wkr.decentral.RemoteServer;
 import io.wkr.decentral.WKRDecentralizeCentral;
 import io.wkr.decentral.testing.Cluster;
 import io.wkr.decentral.testing.RedisServer;
@@ -70,8 +71,8 @@ class ServerOutageTest {
                     central.close();
                     back.close();
                 }
-                Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "stream drained");
-                assertThat(queue.stats()).containsEntry("dead", 0L).containsEntry("in_flight", 0L);
+                Await.until(() -> queue.stats().unfinished() == 0, WAIT, "stream drained");
+                assertThat(queue.stats()).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(0L, 0L);
             } finally {
                 central.close();
                 s1.close();
@@ -85,15 +86,13 @@ class ServerOutageTest {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
     static long jobsDone(WKRDecentralizeCentral central) {
-        return ((Map<String, Long>) central.status().get("totals")).getOrDefault("jobs_done", 0L);
+        return central.status().totals().getOrDefault("jobs_done", 0L);
     }
 
-    @SuppressWarnings("unchecked")
     static long serverUnits(WKRDecentralizeCentral central, WKRServer server, String state) {
-        List<Object> address = List.of("127.0.0.1", server.portIn(), server.portOut());
-        return ((List<Map<String, Object>>) central.status().get("units")).stream()
-                .filter(u -> u.get("server").equals(address) && u.get("state").equals(state)).count();
+        RemoteServer address = new RemoteServer("127.0.0.1", server.portIn(), server.portOut());
+        return central.status().units().stream()
+                .filter(u -> u.server().equals(address) && u.state().name().equals(state)).count();
     }
 }

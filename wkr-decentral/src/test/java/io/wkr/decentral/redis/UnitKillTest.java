@@ -83,8 +83,8 @@ class UnitKillTest {
                 }
                 assertThat(redelivered).isEqualTo(inFlightAtKill.size());
                 assertThat(JobPipelineTest.resultKeys(raw, jobs)).hasSize(300);
-                Await.until(() -> queue.stats().get("unfinished").equals(0L), WAIT, "stream drained");
-                assertThat(queue.stats()).containsEntry("dead", 0L).containsEntry("in_flight", 0L);
+                Await.until(() -> queue.stats().unfinished() == 0, WAIT, "stream drained");
+                assertThat(queue.stats()).extracting(QueueStats::dead, QueueStats::inFlight).containsExactly(0L, 0L);
             } finally {
                 survivor.close();
                 server.close();
