@@ -47,10 +47,10 @@ public final class ServerJson {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .registerModule(new SimpleModule("wkr-server-json")
-                    .addSerializer(Double.class, new FiniteDoubleSerializer())
-                    .addSerializer(double.class, new FiniteDoubleSerializer())
-                    .addSerializer(Float.class, new FiniteFloatSerializer())
-                    .addSerializer(float.class, new FiniteFloatSerializer())
+                    .addSerializer(Double.class, new FiniteSerializer<>(Double.class))
+                    .addSerializer(double.class, new FiniteSerializer<>(Double.class))
+                    .addSerializer(Float.class, new FiniteSerializer<>(Float.class))
+                    .addSerializer(float.class, new FiniteSerializer<>(Float.class))
                     .addSerializer(Instant.class, ToStringSerializer.instance)
                     .addSerializer(Protocol.class, new ProtocolSerializer()))
             .addMixIn(ServerSnapshot.class, SnapshotLayout.class)
@@ -93,27 +93,17 @@ public final class ServerJson {
         abstract List<Latency.Bucket> buckets();
     }
 
-    private static final class FiniteDoubleSerializer extends StdSerializer<Double> {
-        FiniteDoubleSerializer() {
-            super(Double.class);
+    /** Writes a float or double as itself when finite and as null when not (JSON has no NaN). */
+    private static final class FiniteSerializer<T extends Number> extends StdSerializer<T> {
+        FiniteSerializer(Class<T> type) {
+            super(type);
         }
 
         @Override
-        public void serialize(Double v, JsonGenerator g, SerializerProvider provider) throws IOException {
-            if (Double.isFinite(v)) g.writeNumber(v);
-            else g.writeNull();
-        }
-    }
-
-    private static final class FiniteFloatSerializer extends StdSerializer<Float> {
-        FiniteFloatSerializer() {
-            super(Float.class);
-        }
-
-        @Override
-        public void serialize(Float v, JsonGenerator g, SerializerProvider provider) throws IOException {
-            if (Float.isFinite(v)) g.writeNumber(v);
-            else g.writeNull();
+        public void serialize(T v, JsonGenerator g, SerializerProvider provider) throws IOException {
+            if (!Double.isFinite(v.doubleValue())) g.writeNull();
+            else if (v instanceof Float f) g.writeNumber(f);
+            else g.writeNumber(v.doubleValue());
         }
     }
 
