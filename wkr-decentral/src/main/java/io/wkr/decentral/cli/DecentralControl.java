@@ -63,7 +63,7 @@ public final class DecentralControl implements Callable<Integer> {
                 description = "Host of the central. Default: ${DEFAULT-VALUE}.")
         String host;
 
-        @Option(names = {"-port", "-port_in", "--port"}, required = true, paramLabel = "PORT",
+        @Option(names = {"-port", "-port_in", "-port_data", "--port"}, required = true, paramLabel = "PORT",
                 description = "The central's control port (-port of wkr-decentral-start).")
         int port;
 
@@ -74,6 +74,23 @@ public final class DecentralControl implements Callable<Integer> {
         @Option(names = {"-token_file", "--token-file"}, paramLabel = "FILE",
                 description = "The central's control token file. Default: decentral-<port>.token in ~/.wkr/run.")
         Path tokenFile;
+    }
+
+    /**
+     * The original's reply port, which its {@code wkr-decentral-status} and {@code -switch}
+     * required: accepted and ignored (the reply comes back on {@code -port}), with one note.
+     */
+    static final class ReplyPort {
+        @Option(names = {"-port_out", "-port_pull"}, paramLabel = "PORT", hidden = true,
+                description = "The original's reply port; ignored (the reply comes back on -port).")
+        Integer portOut;
+
+        /** The note for {@code -port_out}, when given. */
+        List<String> ignored() {
+            return portOut == null ? List.of()
+                    : List.of("-port_out/-port_pull is ignored: the reply comes back on -port (one REQ/REP round "
+                            + "trip), there is no second port");
+        }
     }
 
     /** Base of the commands: sends {@code [COMMAND, JSON arguments]} and prints the reply. */
@@ -95,10 +112,17 @@ public final class DecentralControl implements Callable<Integer> {
             return true;
         }
 
+        /** Notes on options given that mean nothing now, one line each. */
+        List<String> ignored() {
+            return List.of();
+        }
+
         @Override
         public Integer call() {
             ControlRequest args = args();
             PrintWriter err = spec.commandLine().getErr();
+            for (String note : ignored()) err.println(spec.commandLine().getCommandName() + ": " + note);
+            err.flush();
             if (needsToken()) {
                 Path file = target.tokenFile != null ? target.tokenFile : WKRDecentralizeCentral.defaultTokenFile(target.port);
                 try {
@@ -165,6 +189,13 @@ public final class DecentralControl implements Callable<Integer> {
 
     @Command(name = "wkr-decentral-status", aliases = "status", description = "Print the central's status (SHOW_CONFIG) as JSON.")
     static final class Status extends Request {
+        @Mixin ReplyPort replyPort = new ReplyPort();
+
+        @Override
+        List<String> ignored() {
+            return replyPort.ignored();
+        }
+
         @Override
         String command() {
             return "SHOW_CONFIG";
@@ -213,12 +244,19 @@ public final class DecentralControl implements Callable<Integer> {
     @Command(name = "wkr-decentral-switch", aliases = "switch", description = "Switch to other remote servers and/or units per server; restarts the units.")
     static final class Switch extends Request {
         @Option(names = {"-remote_servers", "--remote-servers"}, paramLabel = "JSON",
-                description = "The new servers: '[[\"host\", port_in, port_out], ...]'. Default: keep.")
+                description = "The new servers: '[[\"host\", port_in, port_out], ...]'; none = keep. Default: keep.")
         String remoteServers;
 
         @Option(names = {"-num_client", "--num-client"}, paramLabel = "N", defaultValue = "0",
                 description = "Units per server; 0 = keep. Default: ${DEFAULT-VALUE}.")
         int numClient;
+
+        @Mixin ReplyPort replyPort = new ReplyPort();
+
+        @Override
+        List<String> ignored() {
+            return replyPort.ignored();
+        }
 
         @Override
         String command() {
@@ -227,13 +265,15 @@ public final class DecentralControl implements Callable<Integer> {
 
         @Override
         ControlRequest args() {
-            if (remoteServers == null && numClient <= 0) {
+            // The original read "none" (any case) as "keep the servers".
+            String json = remoteServers == null || remoteServers.strip().equalsIgnoreCase("none") ? null : remoteServers;
+            if (json == null && numClient <= 0) {
                 throw new ParameterException(spec.commandLine(), "give -remote_servers and/or -num_client");
             }
             List<RemoteServer> servers = null;
-            if (remoteServers != null) {
+            if (json != null) {
                 try {
-                    servers = RemoteServer.parseList(remoteServers);
+                    servers = RemoteServer.parseList(json);
                 } catch (IllegalArgumentException e) {
                     throw new ParameterException(spec.commandLine(), e.getMessage(), e);
                 }

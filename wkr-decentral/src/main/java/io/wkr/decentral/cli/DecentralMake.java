@@ -66,6 +66,9 @@ public final class DecentralMake implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        // stdout is the script; the note goes to stderr (start logs it again when the script runs it).
+        for (String note : options.ignored()) spec.commandLine().getErr().println("wkr-decentral-make: " + note);
+        spec.commandLine().getErr().flush();
         return ServingMake.printRunScript(spec.commandLine(), "wkr-decentral-start", (launcher, args) -> new RunScript(
                 Path.of("").toAbsolutePath().toString(), name, launcher, args, 60,
                 config.stopTimeout().toSeconds() + 15, SERVICE));

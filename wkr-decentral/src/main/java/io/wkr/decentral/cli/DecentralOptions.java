@@ -221,7 +221,10 @@ final class DecentralOptions {
     /** Warnings for options given that do nothing. */
     List<String> ignored() {
         List<String> out = new ArrayList<>();
-        if (portOut != null) out.add("-port_out is ignored: control replies go back on -port to the requester");
+        if (portOut != null) {
+            out.add("-port_out/-port_pull is ignored: control replies go back on -port to the requester, there is no "
+                    + "second port");
+        }
         return out;
     }
 }
