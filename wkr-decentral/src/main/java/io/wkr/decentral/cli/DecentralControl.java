@@ -45,11 +45,11 @@ public final class DecentralControl implements Callable<Integer> {
     }
 
     public static int run(String... args) {
-        return Cli.run(new DecentralControl(), args);
+        return DecentralCli.run(new DecentralControl(), args);
     }
 
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        return Cli.execute(new DecentralControl(), out, err, args);
+        return DecentralCli.execute(new DecentralControl(), out, err, args);
     }
 
     @Override

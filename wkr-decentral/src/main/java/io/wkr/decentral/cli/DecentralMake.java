@@ -50,15 +50,24 @@ public final class DecentralMake implements Callable<Integer> {
     }
 
     public static int run(String... args) {
-        return Cli.run(new DecentralMake(), args);
+        return DecentralCli.run(new DecentralMake(), args);
     }
 
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        return Cli.execute(new DecentralMake(), out, err, args);
+        return DecentralCli.execute(new DecentralMake(), out, err, args);
     }
 
     @Override
     public Integer call() {
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            if (a.equals("--")) break;
+            String name = a.split("=", 2)[0];
+            if (name.length() > 2 && !name.equals("-name") && !name.equals("--name")
+                    && ("-name".startsWith(name) || "--name".startsWith(name))) {
+                // The script drops -name and passes the rest to wkr-decentral-start, which has no -name.
+                throw new ParameterException(spec.commandLine(), "write -name in full (not " + name + ")");
+            }
+        }
         DecentralConfig config;
         try {
             config = options.toConfig();

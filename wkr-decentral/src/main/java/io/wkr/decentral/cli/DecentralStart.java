@@ -66,11 +66,11 @@ public final class DecentralStart implements Callable<Integer> {
 
     /** Runs the command and returns its exit code (never exits). */
     public static int run(String... args) {
-        return Cli.run(new DecentralStart(), args);
+        return DecentralCli.run(new DecentralStart(), args);
     }
 
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        return Cli.execute(new DecentralStart(), out, err, args);
+        return DecentralCli.execute(new DecentralStart(), out, err, args);
     }
 
     @Override

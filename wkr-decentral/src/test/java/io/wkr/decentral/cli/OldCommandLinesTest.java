@@ -108,6 +108,9 @@ class OldCommandLinesTest {
                     "-num_client", "1");
             assertThat(ok(0, "wkr-decentral-status", "-port", port).out()).contains("\"number_client_per_server\":1")
                     .contains("\"remote_servers\":[[\"127.0.0.1\",5555,5556]]");
+            // argparse took unique prefixes of the names; and "none" in any case.
+            ok(1, "wkr-decentral-switch", "-port", port, "-port_o", "21326", "-remote", "none", "-num", "2");
+            assertThat(ok(0, "wkr-decentral-status", "-port", port).out()).contains("\"number_client_per_server\":2");
 
             // get_shutdown_parser (idle, restart, terminate): -ip, -port/-port_in/-port_data, -timeout.
             assertThat(ok(0, "wkr-decentral-idle", "-ip", "127.0.0.1", "-port_data", port, "-timeout", "5000").out())
