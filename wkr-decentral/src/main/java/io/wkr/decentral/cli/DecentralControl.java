@@ -266,7 +266,8 @@ public final class DecentralControl implements Callable<Integer> {
         @Override
         ControlRequest args() {
             // The original read "none" (any case) as "keep the servers".
-            String json = remoteServers == null || remoteServers.strip().equalsIgnoreCase("none") ? null : remoteServers;
+            boolean keep = remoteServers == null || remoteServers.strip().equalsIgnoreCase("none");
+            String json = keep ? null : remoteServers;
             if (json == null && numClient <= 0) {
                 throw new ParameterException(spec.commandLine(), "give -remote_servers and/or -num_client");
             }

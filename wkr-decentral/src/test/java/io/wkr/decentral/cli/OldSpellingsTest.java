@@ -31,7 +31,8 @@ class OldSpellingsTest {
     private static DecentralControl.Request control(String tool, String... args) {
         List<String> all = new ArrayList<>(List.of(tool));
         all.addAll(List.of(args));
-        CommandLine.ParseResult r = DecentralCli.commandLine(new DecentralControl()).parseArgs(all.toArray(String[]::new));
+        CommandLine.ParseResult r =
+                DecentralCli.commandLine(new DecentralControl()).parseArgs(all.toArray(String[]::new));
         return (DecentralControl.Request) r.subcommand().commandSpec().userObject();
     }
 
