@@ -6,7 +6,7 @@
  * io.wkr.decentral.cli.DecentralControl}), launched by the scripts in {@code scripts/}. Options
  * are listed in {@code docs/decentral.md}. Exit codes, option parsing, class loading, logging and
  * the run script come from wkr-server's {@code io.wkr.server.cli}, shared with {@code
- * wkr-serving-*}; {@link io.wkr.decentral.cli.DecentralCli} adds the unique-prefix abbreviations
+ * wkr-serving-*}; {@code DecentralCli} adds the unique-prefix abbreviations
  * the original's argparse parsers took, and every spelling of the original's options is accepted
  * (docs/decentral.md, "Old command lines").
  */
