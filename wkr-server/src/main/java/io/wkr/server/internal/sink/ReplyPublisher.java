@@ -12,6 +12,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,7 +21,9 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * server's memory. A stalled subscriber is disconnected (what it held given back) once it has been
  * stalled for {@code -slow_subscriber_timeout}, or at once when someone waits for room in the
  * budget; a SUB socket reconnects by itself.
+ *
+ * <p>A reply whose topic no subscription matches yet is held (it keeps its bytes of the budget)
+ * for up to {@link #HOLD} and written the moment a matching subscription arrives: a client sends
+ * its first request on its PUSH socket as soon as it has subscribed on its SUB socket, and the
+ * request can reach the server (and be answered) before the subscription does, the PUB/SUB "slow
+ * joiner". At most {@link #MAX_HELD} replies and a quarter of the budget are held, the oldest
+ * dropped first; a reply dropped so, or held in vain, counts as one no one subscribed to. A
+ * reply to an identity that holds replies is held behind them, so each identity's replies go out
+ * in order; a reply whose topic is subscribed is written at once, as before.
  *
  * <p>JeroMQ's own PUB socket keeps up to its high-water mark of messages per subscriber on the
  * heap, whatever their size, and drops silently: neither could be bounded in bytes nor counted.
@@ -68,6 +80,13 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     /** A subscriber with waiting replies whose socket took nothing for this long is stalled. */
     static final long STALL_NANOS = 1_000_000_000L;
+    /**
+     * How long a reply waits for a subscription to its topic. A subscription normally follows the
+     * request within milliseconds (a TCP and ZMTP handshake); this leaves room for a loaded machine.
+     */
+    static final Duration HOLD = Duration.ofSeconds(5);
+    /** The most replies held for subscriptions not there yet (they hold a quarter of the budget at most, too). */
+    static final int MAX_HELD = 4096;
 
     private final Selector selector;
     private final ServerSocketChannel server;
@@ -84,6 +103,17 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final Set<Subscriber> matched = new LinkedHashSet<>();
     private final SelectionKey acceptKey;
+    private final long holdNanos;
+    /**
+     * Replies held for subscriptions that have not arrived, by topic (unsigned lexicographic
+     * order: the topics a subscription is a prefix of are adjacent), oldest first per topic.
+     */
+    private final NavigableMap<byte[], ArrayDeque<Unclaimed>> unclaimed = new TreeMap<>(Arrays::compareUnsigned);
+    /** The oldest and newest held reply of all; held replies are linked in the order they came. */
+    private Unclaimed oldestHeld;
+    private Unclaimed newestHeld;
+    private int heldCount;
+    private long heldBytes;
     /** Accepting is paused until this time after the listening socket failed (out of file descriptors). */
     private long acceptPausedUntil;
     private long stateBytes;
@@ -99,6 +129,17 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      * @param slowTimeout how long a subscriber may hold waiting replies without taking a byte
      */
     ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, ServerStats stats) throws IOException {
+        this(host, port, budget, slowTimeout, HOLD, stats);
+    }
+
+    /**
+     * Binds {@code port_out}.
+     *
+     * @param hold how long a reply waits for a subscription to its topic (0: it is dropped at once)
+     */
+    ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, Duration hold, ServerStats stats)
+            throws IOException {
+        this.holdNanos = hold.toNanos();
         this.budget = budget;
         this.slowNanos = slowTimeout.toNanos();
         this.stats = stats;
@@ -127,10 +168,29 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         return stateBytes;
     }
 
-    /** True when nothing waits for any subscriber. */
+    /** True when nothing waits for any subscriber, nor for a subscription. */
     boolean idle() {
+        if (heldCount > 0) return false;
         for (Subscriber s : subscribers) if (!s.out.isEmpty()) return false;
         return true;
+    }
+
+    /** Replies held now for subscriptions that have not arrived. */
+    int held() {
+        return heldCount;
+    }
+
+    /** Their bytes of the reply budget. */
+    long heldBytes() {
+        return heldBytes;
+    }
+
+    /** True when a subscription matches {@code topic}. */
+    boolean subscribed(byte[] topic) {
+        match(topic);
+        boolean any = !matched.isEmpty();
+        matched.clear();
+        return any;
     }
 
     /** Makes a {@link #select} that is waiting return at once; any thread may call it. */
@@ -245,6 +305,34 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         s.subscriptions().add(topic); // a repeated subscription counts again, as in ZeroMQ
         topics.computeIfAbsent(ByteBuffer.wrap(topic), t -> new HashSet<>(2)).add(s);
         lengths[topic.length]++;
+        if (heldCount > 0) claim(topic);
+    }
+
+    /**
+     * Writes the replies held for the topics {@code prefix} is a prefix of, oldest first per topic:
+     * their subscription has come. ({@link #readFrom} flushes the subscriber that sent it.)
+     */
+    private void claim(byte[] prefix) {
+        Iterator<Map.Entry<byte[], ArrayDeque<Unclaimed>>> it = unclaimed.tailMap(prefix, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<byte[], ArrayDeque<Unclaimed>> topic = it.next();
+            if (!startsWith(topic.getKey(), prefix)) return;
+            it.remove();
+            for (Unclaimed u : topic.getValue()) {
+                unlink(u);
+                match(u.envelope.identity());
+                if (matched.isEmpty()) {
+                    budget.release(u.charge); // cannot happen: the subscription that claims it matches
+                    stats.replyDroppedNoSubscriber();
+                } else {
+                    deliver(u.envelope, u.charge);
+                }
+            }
+        }
+    }
+
+    private static boolean startsWith(byte[] topic, byte[] prefix) {
+        return topic.length >= prefix.length && Arrays.equals(topic, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     @Override
@@ -280,22 +368,94 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      *
      * @param charge what the reply holds of the reply budget; given back when the last subscriber
      *     it is queued for has taken it or is gone (at once when it is queued for none)
-     * @return the number of subscribers it was queued for; every stalled subscriber it was dropped
-     *     for, and a reply no one subscribes to, is counted in the statistics
+     * @return the number of subscribers it was queued for (0 when it is held for a subscription to
+     *     come); every stalled subscriber it was dropped for is counted in the statistics
      */
     int publish(Envelope e, long charge) {
-        byte[] topic = e.identity();
+        match(e.identity());
+        if (matched.isEmpty()) {
+            hold(e, charge);
+            return 0;
+        }
+        return deliver(e, charge);
+    }
+
+    /** Fills {@link #matched} with the subscribers whose subscription is a prefix of {@code topic}. */
+    private void match(byte[] topic) {
         matched.clear();
         for (int len = 0; len <= Math.min(topic.length, Subscriber.MAX_TOPIC); len++) {
             if (lengths[len] == 0) continue;
             Set<Subscriber> holders = topics.get(ByteBuffer.wrap(topic, 0, len));
             if (holders != null) matched.addAll(holders);
         }
-        if (matched.isEmpty()) {
+    }
+
+    /**
+     * Holds a reply no subscription matches until one does ({@link #claim}) or {@link #HOLD} has
+     * passed ({@link #expireHeld}); makes room by dropping the oldest held replies. While any reply
+     * to a topic is held no subscription matches it (one that came would have claimed them).
+     */
+    private void hold(Envelope e, long charge) {
+        long cap = budget.limit() / 4;
+        if (holdNanos <= 0 || charge > cap) {
             stats.replyDroppedNoSubscriber();
             budget.release(charge);
-            return 0;
+            return;
         }
+        while (heldCount >= MAX_HELD || heldBytes + charge > cap) dropOldestHeld();
+        Unclaimed u = new Unclaimed(e, charge, System.nanoTime());
+        unclaimed.computeIfAbsent(e.identity(), t -> new ArrayDeque<>(2)).add(u);
+        if (newestHeld == null) {
+            oldestHeld = u;
+        } else {
+            newestHeld.newer = u;
+            u.older = newestHeld;
+        }
+        newestHeld = u;
+        heldCount++;
+        heldBytes += charge;
+    }
+
+    /** Takes {@code u} out of the arrival order and the counts (not out of {@link #unclaimed}). */
+    private void unlink(Unclaimed u) {
+        if (u.older == null) oldestHeld = u.newer; else u.older.newer = u.newer;
+        if (u.newer == null) newestHeld = u.older; else u.newer.older = u.older;
+        u.older = null;
+        u.newer = null;
+        heldCount--;
+        heldBytes -= u.charge;
+    }
+
+    /** Drops the reply held longest (the oldest of its topic too): counted as one no one subscribed to. */
+    private void dropOldestHeld() {
+        Unclaimed u = oldestHeld;
+        unlink(u);
+        ArrayDeque<Unclaimed> q = unclaimed.get(u.envelope.identity());
+        q.pollFirst();
+        if (q.isEmpty()) unclaimed.remove(u.envelope.identity());
+        budget.release(u.charge);
+        stats.replyDroppedNoSubscriber();
+    }
+
+    /**
+     * Drops the replies held for longer than {@link #HOLD} (or than {@link #STALL_NANOS} when
+     * {@code pressed}: someone waits for room in the budget) with no subscription come.
+     */
+    void expireHeld(long now, boolean pressed) {
+        long limit = pressed ? Math.min(holdNanos, STALL_NANOS) : holdNanos;
+        int dropped = 0;
+        while (oldestHeld != null && now - oldestHeld.since > limit) {
+            dropOldestHeld();
+            dropped++;
+        }
+        if (dropped > 0) {
+            logger.debug("dropped {} replies no subscription claimed within {} ms; {} held", dropped, limit / 1_000_000,
+                    heldCount);
+        }
+    }
+
+    /** Queues a reply for the subscribers in {@link #matched}. */
+    private int deliver(Envelope e, long charge) {
         byte[][] parts = {e.identity(), e.requestId(), e.payload(), e.info()};
         long size = wireSize(e);
         byte[] small;
@@ -517,9 +677,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
     }
 
-    /** Closes every connection (what still waits is dropped and counted) and the listening socket. */
+    /** Closes every connection (what still waits, or is held, is dropped and counted) and the listening socket. */
     @Override
     public void close() {
+        while (oldestHeld != null) dropOldestHeld();
         for (Subscriber s : new ArrayList<>(subscribers)) close(s, "server stopped");
         try {
             server.close();
@@ -530,6 +691,21 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             selector.close();
         } catch (IOException e) {
             logger.debug("closing the sink's selector: {}", e.toString());
+        }
+    }
+
+    /** A reply held for a subscription that has not come; linked to the others in the order they came. */
+    private static final class Unclaimed {
+        final Envelope envelope;
+        final long charge;
+        final long since;
+        Unclaimed older;
+        Unclaimed newer;
+
+        Unclaimed(Envelope envelope, long charge, long since) {
+            this.envelope = envelope;
+            this.charge = charge;
+            this.since = since;
         }
     }
 }
