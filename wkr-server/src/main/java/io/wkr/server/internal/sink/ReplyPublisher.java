@@ -317,8 +317,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         while (it.hasNext()) {
             Map.Entry<byte[], ArrayDeque<Unclaimed>> topic = it.next();
             if (!startsWith(topic.getKey(), prefix)) return;
+            // read before removing: TreeMap may reuse a removed entry for its successor's key and value
+            ArrayDeque<Unclaimed> replies = topic.getValue();
             it.remove();
-            for (Unclaimed u : topic.getValue()) {
+            for (Unclaimed u : replies) {
                 unlink(u);
                 match(u.envelope.identity());
                 if (matched.isEmpty()) {
@@ -367,7 +369,8 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      * writes what their sockets take.
      *
      * @param charge what the reply holds of the reply budget; given back when the last subscriber
-     *     it is queued for has taken it or is gone (at once when it is queued for none)
+     *     it is queued for has taken it or is gone (at once when it is queued for none, or when it
+     *     is held and dropped unclaimed)
      * @return the number of subscribers it was queued for (0 when it is held for a subscription to
      *     come); every stalled subscriber it was dropped for is counted in the statistics
      */

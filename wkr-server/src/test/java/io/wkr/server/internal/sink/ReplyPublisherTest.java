@@ -324,4 +324,29 @@ class ReplyPublisherTest {
         all.close();
         assertThat(budget.used()).isLessThan(1L << 20);
     }
+
+    /**
+     * A subscription claims its own topic among many held ones, and leaves the rest held (a
+     * TreeMap entry removed by its iterator may take its successor's key and value: the claimed
+     * replies must be read before it is removed).
+     */
+    @Test
+    void shouldClaimOnlyTheSubscribedTopicAmongManyHeld() throws Exception {
+        start(1L << 20, Duration.ofMillis(100));
+        for (int i = 0; i < 31; i++) publish(String.format("k%02d", i), ascii("r" + i), 10);
+        Socket k15 = subscriber(1 << 16, ascii("k15"));
+        k15.setSoTimeout(20_000);
+        pump(() -> publisher.held() == 30, "k15 claimed");
+        publisher.flush();
+        InputStream in = k15.getInputStream();
+        in.readNBytes(Subscriber.HELLO.length);
+        List<byte[]> r = readReply(in);
+        assertThat(text(r.get(0)) + "#" + text(r.get(1))).isEqualTo("k15#r15");
+        pump(() -> {
+            publisher.expireHeld(System.nanoTime(), false);
+            return publisher.held() == 0;
+        }, "the others expired");
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(30);
+        assertThat(budget.used()).isZero();
+    }
 }
