@@ -434,8 +434,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         Unclaimed u = oldestHeld;
         unlink(u);
         ArrayDeque<Unclaimed> q = unclaimed.get(u.envelope.identity());
-        q.pollFirst();
-        if (q.isEmpty()) unclaimed.remove(u.envelope.identity());
+        if (q != null) { // always there; a bookkeeping slip must not stop the thread every reply goes through
+            q.removeFirstOccurrence(u); // the first: held in the order they came
+            if (q.isEmpty()) unclaimed.remove(u.envelope.identity());
+        }
         budget.release(u.charge);
         stats.replyDroppedNoSubscriber();
     }
