@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
 import io.wkr.server.WKRServer;
+import io.wkr.server.testing.Await;
 import io.wkr.server.testing.EchoTestWorker;
 import io.wkr.server.testing.TestServers;
 import java.io.IOException;
@@ -11,12 +12,16 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
 
 /**
  * The PUB/SUB slow joiner: the original Python client (Debian's python3-zmq, libzmq 4.3) connects
@@ -122,5 +127,31 @@ class FirstReplyTest {
         assertThat(server.snapshot().replies().droppedNoSubscriber()).isZero();
         assertThat(server.snapshot().requests().droppedReplies()).isZero();
         assertThat(server.snapshot().requests().succeeded()).isEqualTo(500);
+    }
+
+    /**
+     * A reply whose client never subscribes is held for {@link ReplyPublisher#HOLD}, then dropped
+     * and counted as before, its bytes of the reply budget given back (the sink's tick expires it).
+     */
+    @Test
+    void shouldDropAndCountAReplyWhoseSubscriberNeverComes() {
+        start();
+        long sent;
+        try (ZContext context = new ZContext(1)) {
+            ZMQ.Socket push = context.createSocket(SocketType.PUSH);
+            push.connect("tcp://127.0.0.1:" + server.portIn());
+            sent = System.nanoTime();
+            push.send("never-subscribes".getBytes(StandardCharsets.US_ASCII), ZMQ.SNDMORE);
+            push.send("1".getBytes(StandardCharsets.US_ASCII), ZMQ.SNDMORE);
+            push.send(new byte[] {7}, ZMQ.SNDMORE);
+            push.send("{\"dtype\":\"uint8\",\"shape\":[1]}".getBytes(StandardCharsets.US_ASCII), 0);
+            Await.until(() -> server.snapshot().requests().succeeded() == 1, Duration.ofSeconds(20), "the request answered");
+            assertThat(server.snapshot().replies().waitingBytes()).as("the held reply keeps its budget").isPositive();
+            Await.until(() -> server.snapshot().replies().droppedNoSubscriber() == 1, Duration.ofSeconds(30),
+                    "the held reply dropped");
+        }
+        assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(ReplyPublisher.HOLD.toNanos());
+        assertThat(server.snapshot().requests().droppedReplies()).isEqualTo(1);
+        assertThat(server.snapshot().replies().waitingBytes()).isZero();
     }
 }
