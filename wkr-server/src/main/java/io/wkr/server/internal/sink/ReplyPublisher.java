@@ -12,7 +12,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,9 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>JeroMQ's own PUB socket keeps up to its high-water mark of messages per subscriber on the
  * heap, whatever their size, and drops silently: neither could be bounded in bytes nor counted.
- * Confined to the thread that runs the sink.
+ * Confined to the thread that runs the sink. Longer than a class should be: accepting, reading
+ * subscriptions, writing and evicting share one selector, one budget and one set of counters.
  */
 final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ReplyPublisher.class);
@@ -104,16 +102,8 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private final Set<Subscriber> matched = new LinkedHashSet<>();
     private final SelectionKey acceptKey;
     private final long holdNanos;
-    /**
-     * Replies held for subscriptions that have not arrived, by topic (unsigned lexicographic
-     * order: the topics a subscription is a prefix of are adjacent), oldest first per topic.
-     */
-    private final NavigableMap<byte[], ArrayDeque<Unclaimed>> unclaimed = new TreeMap<>(Arrays::compareUnsigned);
-    /** The oldest and newest held reply of all; held replies are linked in the order they came. */
-    private Unclaimed oldestHeld;
-    private Unclaimed newestHeld;
-    private int heldCount;
-    private long heldBytes;
+    /** Replies held for subscriptions that have not arrived yet. */
+    private final HeldReplies held = new HeldReplies();
     /** Accepting is paused until this time after the listening socket failed (out of file descriptors). */
     private long acceptPausedUntil;
     private long stateBytes;
@@ -170,19 +160,19 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     /** True when nothing waits for any subscriber, nor for a subscription. */
     boolean idle() {
-        if (heldCount > 0) return false;
+        if (held.count() > 0) return false;
         for (Subscriber s : subscribers) if (!s.out.isEmpty()) return false;
         return true;
     }
 
     /** Replies held now for subscriptions that have not arrived. */
     int held() {
-        return heldCount;
+        return held.count();
     }
 
     /** Their bytes of the reply budget. */
     long heldBytes() {
-        return heldBytes;
+        return held.bytes();
     }
 
     /** True when a subscription matches {@code topic}. */
@@ -305,36 +295,18 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         s.subscriptions().add(topic); // a repeated subscription counts again, as in ZeroMQ
         topics.computeIfAbsent(ByteBuffer.wrap(topic), t -> new HashSet<>(2)).add(s);
         lengths[topic.length]++;
-        if (heldCount > 0) claim(topic);
+        if (held.count() > 0) held.claim(topic, this::claimed);
     }
 
-    /**
-     * Writes the replies held for the topics {@code prefix} is a prefix of, oldest first per topic:
-     * their subscription has come. ({@link #readFrom} flushes the subscriber that sent it.)
-     */
-    private void claim(byte[] prefix) {
-        Iterator<Map.Entry<byte[], ArrayDeque<Unclaimed>>> it = unclaimed.tailMap(prefix, true).entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<byte[], ArrayDeque<Unclaimed>> topic = it.next();
-            if (!startsWith(topic.getKey(), prefix)) return;
-            // read before removing: TreeMap may reuse a removed entry for its successor's key and value
-            ArrayDeque<Unclaimed> replies = topic.getValue();
-            it.remove();
-            for (Unclaimed u : replies) {
-                unlink(u);
-                match(u.envelope.identity());
-                if (matched.isEmpty()) {
-                    budget.release(u.charge); // cannot happen: the subscription that claims it matches
-                    stats.replyDroppedNoSubscriber();
-                } else {
-                    deliver(u.envelope, u.charge);
-                }
-            }
+    /** A subscription has come for a held reply: it is written as if it had just been published. */
+    private void claimed(HeldReplies.Unclaimed u) {
+        match(u.envelope.identity());
+        if (matched.isEmpty()) {
+            budget.release(u.charge); // cannot happen: the subscription that claims it matches
+            stats.replyDroppedNoSubscriber();
+        } else {
+            deliver(u.envelope, u.charge);
         }
-    }
-
-    private static boolean startsWith(byte[] topic, byte[] prefix) {
-        return topic.length >= prefix.length && Arrays.equals(topic, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     @Override
@@ -394,7 +366,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     }
 
     /**
-     * Holds a reply no subscription matches until one does ({@link #claim}) or {@link #HOLD} has
+     * Holds a reply no subscription matches until one does ({@link #claimed}) or {@link #HOLD} has
      * passed ({@link #expireHeld}); makes room by dropping the oldest held replies. While any reply
      * to a topic is held no subscription matches it (one that came would have claimed them).
      */
@@ -405,39 +377,13 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             budget.release(charge);
             return;
         }
-        while (heldCount >= MAX_HELD || heldBytes + charge > cap) dropOldestHeld();
-        Unclaimed u = new Unclaimed(e, charge, System.nanoTime());
-        unclaimed.computeIfAbsent(e.identity(), t -> new ArrayDeque<>(2)).add(u);
-        if (newestHeld == null) {
-            oldestHeld = u;
-        } else {
-            newestHeld.newer = u;
-            u.older = newestHeld;
-        }
-        newestHeld = u;
-        heldCount++;
-        heldBytes += charge;
+        while (held.count() >= MAX_HELD || held.bytes() + charge > cap) dropOldestHeld();
+        held.add(e, charge, System.nanoTime());
     }
 
-    /** Takes {@code u} out of the arrival order and the counts (not out of {@link #unclaimed}). */
-    private void unlink(Unclaimed u) {
-        if (u.older == null) oldestHeld = u.newer; else u.older.newer = u.newer;
-        if (u.newer == null) newestHeld = u.older; else u.newer.older = u.older;
-        u.older = null;
-        u.newer = null;
-        heldCount--;
-        heldBytes -= u.charge;
-    }
-
-    /** Drops the reply held longest (the oldest of its topic too): counted as one no one subscribed to. */
+    /** Drops the reply held longest: counted as one no one subscribed to. */
     private void dropOldestHeld() {
-        Unclaimed u = oldestHeld;
-        unlink(u);
-        ArrayDeque<Unclaimed> q = unclaimed.get(u.envelope.identity());
-        if (q != null) { // always there; a bookkeeping slip must not stop the thread every reply goes through
-            q.removeFirstOccurrence(u); // the first: held in the order they came
-            if (q.isEmpty()) unclaimed.remove(u.envelope.identity());
-        }
+        HeldReplies.Unclaimed u = held.removeOldest();
         budget.release(u.charge);
         stats.replyDroppedNoSubscriber();
     }
@@ -449,13 +395,13 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     void expireHeld(long now, boolean pressed) {
         long limit = pressed ? Math.min(holdNanos, STALL_NANOS) : holdNanos;
         int dropped = 0;
-        while (oldestHeld != null && now - oldestHeld.since > limit) {
+        while (held.oldest() != null && now - held.oldest().since > limit) {
             dropOldestHeld();
             dropped++;
         }
         if (dropped > 0) {
             logger.debug("dropped {} replies no subscription claimed within {} ms; {} held", dropped, limit / 1_000_000,
-                    heldCount);
+                    held.count());
         }
     }
 
@@ -685,7 +631,7 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     /** Closes every connection (what still waits, or is held, is dropped and counted) and the listening socket. */
     @Override
     public void close() {
-        while (oldestHeld != null) dropOldestHeld();
+        while (held.oldest() != null) dropOldestHeld();
         for (Subscriber s : new ArrayList<>(subscribers)) close(s, "server stopped");
         try {
             server.close();
@@ -696,21 +642,6 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
             selector.close();
         } catch (IOException e) {
             logger.debug("closing the sink's selector: {}", e.toString());
-        }
-    }
-
-    /** A reply held for a subscription that has not come; linked to the others in the order they came. */
-    private static final class Unclaimed {
-        final Envelope envelope;
-        final long charge;
-        final long since;
-        Unclaimed older;
-        Unclaimed newer;
-
-        Unclaimed(Envelope envelope, long charge, long since) {
-            this.envelope = envelope;
-            this.charge = charge;
-            this.since = since;
         }
     }
 }
