@@ -349,4 +349,23 @@ class ReplyPublisherTest {
         assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(30);
         assertThat(budget.used()).isZero();
     }
+
+    /**
+     * While someone waits for room in the budget a held reply waits 1 s at most, not the whole
+     * hold; a held reply keeps the publisher from being idle (a stopping sink lingers for it).
+     */
+    @Test
+    void shouldHoldForAtMostASecondWhileTheBudgetIsPressed() throws Exception {
+        start(1L << 20, Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        publish("x", ascii("1"), 10);
+        assertThat(publisher.idle()).isFalse();
+        publisher.expireHeld(t0 + 2 * ReplyPublisher.STALL_NANOS, false);
+        assertThat(publisher.held()).isEqualTo(1);
+        publisher.expireHeld(t0 + 2 * ReplyPublisher.STALL_NANOS, true);
+        assertThat(publisher.held()).isZero();
+        assertThat(publisher.idle()).isTrue();
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(1);
+        assertThat(budget.used()).isZero();
+    }
 }
