@@ -39,9 +39,19 @@ import org.slf4j.LoggerFactory;
  * stalled for {@code -slow_subscriber_timeout}, or at once when someone waits for room in the
  * budget; a SUB socket reconnects by itself.
  *
+ * <p>A reply whose topic no subscription matches yet is held (it keeps its bytes of the budget)
+ * for up to {@link #HOLD} and written the moment a matching subscription arrives: a client sends
+ * its first request on its PUSH socket as soon as it has subscribed on its SUB socket, and the
+ * request can reach the server (and be answered) before the subscription does, the PUB/SUB "slow
+ * joiner". At most {@link #MAX_HELD} replies and a quarter of the budget are held, the oldest
+ * dropped first; a reply dropped so, or held in vain, counts as one no one subscribed to. A
+ * reply to an identity that holds replies is held behind them, so each identity's replies go out
+ * in order; a reply whose topic is subscribed is written at once, as before.
+ *
  * <p>JeroMQ's own PUB socket keeps up to its high-water mark of messages per subscriber on the
  * heap, whatever their size, and drops silently: neither could be bounded in bytes nor counted.
- * Confined to the thread that runs the sink.
+ * Confined to the thread that runs the sink. Longer than a class should be: accepting, reading
+ * subscriptions, writing and evicting share one selector, one budget and one set of counters.
  */
 final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ReplyPublisher.class);
@@ -68,6 +78,13 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
 
     /** A subscriber with waiting replies whose socket took nothing for this long is stalled. */
     static final long STALL_NANOS = 1_000_000_000L;
+    /**
+     * How long a reply waits for a subscription to its topic. A subscription normally follows the
+     * request within milliseconds (a TCP and ZMTP handshake); this leaves room for a loaded machine.
+     */
+    static final Duration HOLD = Duration.ofSeconds(5);
+    /** The most replies held for subscriptions not there yet (they hold a quarter of the budget at most, too). */
+    static final int MAX_HELD = 4096;
 
     private final Selector selector;
     private final ServerSocketChannel server;
@@ -84,6 +101,9 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final Set<Subscriber> matched = new LinkedHashSet<>();
     private final SelectionKey acceptKey;
+    private final long holdNanos;
+    /** Replies held for subscriptions that have not arrived yet. */
+    private final HeldReplies held = new HeldReplies();
     /** Accepting is paused until this time after the listening socket failed (out of file descriptors). */
     private long acceptPausedUntil;
     private long stateBytes;
@@ -99,6 +119,17 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      * @param slowTimeout how long a subscriber may hold waiting replies without taking a byte
      */
     ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, ServerStats stats) throws IOException {
+        this(host, port, budget, slowTimeout, HOLD, stats);
+    }
+
+    /**
+     * Binds {@code port_out}.
+     *
+     * @param hold how long a reply waits for a subscription to its topic (0: it is dropped at once)
+     */
+    ReplyPublisher(String host, int port, MemoryBudget budget, Duration slowTimeout, Duration hold, ServerStats stats)
+            throws IOException {
+        this.holdNanos = hold.toNanos();
         this.budget = budget;
         this.slowNanos = slowTimeout.toNanos();
         this.stats = stats;
@@ -127,10 +158,29 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         return stateBytes;
     }
 
-    /** True when nothing waits for any subscriber. */
+    /** True when nothing waits for any subscriber, nor for a subscription. */
     boolean idle() {
+        if (held.count() > 0) return false;
         for (Subscriber s : subscribers) if (!s.out.isEmpty()) return false;
         return true;
+    }
+
+    /** Replies held now for subscriptions that have not arrived. */
+    int held() {
+        return held.count();
+    }
+
+    /** Their bytes of the reply budget. */
+    long heldBytes() {
+        return held.bytes();
+    }
+
+    /** True when a subscription matches {@code topic}. */
+    boolean subscribed(byte[] topic) {
+        match(topic);
+        boolean any = !matched.isEmpty();
+        matched.clear();
+        return any;
     }
 
     /** Makes a {@link #select} that is waiting return at once; any thread may call it. */
@@ -245,6 +295,18 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         s.subscriptions().add(topic); // a repeated subscription counts again, as in ZeroMQ
         topics.computeIfAbsent(ByteBuffer.wrap(topic), t -> new HashSet<>(2)).add(s);
         lengths[topic.length]++;
+        if (held.count() > 0) held.claim(topic, this::claimed);
+    }
+
+    /** A subscription has come for a held reply: it is written as if it had just been published. */
+    private void claimed(HeldReplies.Unclaimed u) {
+        match(u.envelope.identity());
+        if (matched.isEmpty()) {
+            budget.release(u.charge); // cannot happen: the subscription that claims it matches
+            stats.replyDroppedNoSubscriber();
+        } else {
+            deliver(u.envelope, u.charge);
+        }
     }
 
     @Override
@@ -279,23 +341,72 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
      * writes what their sockets take.
      *
      * @param charge what the reply holds of the reply budget; given back when the last subscriber
-     *     it is queued for has taken it or is gone (at once when it is queued for none)
-     * @return the number of subscribers it was queued for; every stalled subscriber it was dropped
-     *     for, and a reply no one subscribes to, is counted in the statistics
+     *     it is queued for has taken it or is gone (at once when it is queued for none, or when it
+     *     is held and dropped unclaimed)
+     * @return the number of subscribers it was queued for (0 when it is held for a subscription to
+     *     come); every stalled subscriber it was dropped for is counted in the statistics
      */
     int publish(Envelope e, long charge) {
-        byte[] topic = e.identity();
+        match(e.identity());
+        if (matched.isEmpty()) {
+            hold(e, charge);
+            return 0;
+        }
+        return deliver(e, charge);
+    }
+
+    /** Fills {@link #matched} with the subscribers whose subscription is a prefix of {@code topic}. */
+    private void match(byte[] topic) {
         matched.clear();
         for (int len = 0; len <= Math.min(topic.length, Subscriber.MAX_TOPIC); len++) {
             if (lengths[len] == 0) continue;
             Set<Subscriber> holders = topics.get(ByteBuffer.wrap(topic, 0, len));
             if (holders != null) matched.addAll(holders);
         }
-        if (matched.isEmpty()) {
+    }
+
+    /**
+     * Holds a reply no subscription matches until one does ({@link #claimed}) or {@link #HOLD} has
+     * passed ({@link #expireHeld}); makes room by dropping the oldest held replies. While any reply
+     * to a topic is held no subscription matches it (one that came would have claimed them).
+     */
+    private void hold(Envelope e, long charge) {
+        long cap = budget.limit() / 4;
+        if (holdNanos <= 0 || charge > cap) {
             stats.replyDroppedNoSubscriber();
             budget.release(charge);
-            return 0;
+            return;
         }
+        while (held.count() >= MAX_HELD || held.bytes() + charge > cap) dropOldestHeld();
+        held.add(e, charge, System.nanoTime());
+    }
+
+    /** Drops the reply held longest: counted as one no one subscribed to. */
+    private void dropOldestHeld() {
+        HeldReplies.Unclaimed u = held.removeOldest();
+        budget.release(u.charge);
+        stats.replyDroppedNoSubscriber();
+    }
+
+    /**
+     * Drops the replies held for longer than {@link #HOLD} (or than {@link #STALL_NANOS} when
+     * {@code pressed}: someone waits for room in the budget) with no subscription come.
+     */
+    void expireHeld(long now, boolean pressed) {
+        long limit = pressed ? Math.min(holdNanos, STALL_NANOS) : holdNanos;
+        int dropped = 0;
+        while (held.oldest() != null && now - held.oldest().since > limit) {
+            dropOldestHeld();
+            dropped++;
+        }
+        if (dropped > 0) {
+            logger.debug("dropped {} replies no subscription claimed within {} ms; {} held", dropped, limit / 1_000_000,
+                    held.count());
+        }
+    }
+
+    /** Queues a reply for the subscribers in {@link #matched}. */
+    private int deliver(Envelope e, long charge) {
         byte[][] parts = {e.identity(), e.requestId(), e.payload(), e.info()};
         long size = wireSize(e);
         byte[] small;
@@ -517,9 +628,10 @@ final class ReplyPublisher implements Subscriber.Events, AutoCloseable {
         }
     }
 
-    /** Closes every connection (what still waits is dropped and counted) and the listening socket. */
+    /** Closes every connection (what still waits, or is held, is dropped and counted) and the listening socket. */
     @Override
     public void close() {
+        while (held.oldest() != null) dropOldestHeld();
         for (Subscriber s : new ArrayList<>(subscribers)) close(s, "server stopped");
         try {
             server.close();

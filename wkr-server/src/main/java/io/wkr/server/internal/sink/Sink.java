@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * TCP makes a fast sender wait for a slow reader, so a reply to a client that reads is never
  * dropped; the sink meanwhile drops replies for, and then disconnects, subscribers that do not read
  * (see {@link ReplyPublisher}). The ventilator {@link #offer}s its small replies without waiting and
- * counts what does not fit.
+ * counts what does not fit. A reply whose client has not subscribed yet (its request overtook its
+ * subscription) is held until the subscription comes, for a few seconds at most.
  */
 public final class Sink implements Runnable {
     private static final Logger logger = LoggerFactory.getLogger(Sink.class);
@@ -184,7 +185,9 @@ public final class Sink implements Runnable {
                 long now = System.nanoTime();
                 if (now - lastTick >= TICK_MILLIS * 1_000_000L) {
                     lastTick = now;
-                    publisher.evictStalled(now, budget.hasWaiters());
+                    boolean pressed = budget.hasWaiters();
+                    publisher.evictStalled(now, pressed);
+                    publisher.expireHeld(now, pressed);
                 }
             }
             long deadline = System.nanoTime() + LINGER_NANOS;

@@ -46,8 +46,12 @@ class ReplyPublisherTest {
     }
 
     private void start(long budgetBytes) throws IOException {
+        start(budgetBytes, ReplyPublisher.HOLD);
+    }
+
+    private void start(long budgetBytes, Duration hold) throws IOException {
         budget = new MemoryBudget("max_reply_bytes", budgetBytes);
-        publisher = new ReplyPublisher("127.0.0.1", 0, budget, Duration.ofSeconds(10), stats);
+        publisher = new ReplyPublisher("127.0.0.1", 0, budget, Duration.ofSeconds(10), hold, stats);
     }
 
     /** A raw SUB peer: greeting, READY, then its subscriptions; it reads only if the test does. */
@@ -84,6 +88,31 @@ class ReplyPublisherTest {
             }
             return condition.getAsBoolean();
         }, Duration.ofSeconds(20), what);
+    }
+
+    /** Reads one 4-frame reply from a raw peer (after {@link Subscriber#HELLO}) and returns its frames. */
+    private static List<byte[]> readReply(InputStream in) throws IOException {
+        List<byte[]> frames = new ArrayList<>(4);
+        boolean more = true;
+        while (more) {
+            int flags = in.read();
+            if (flags < 0) throw new IOException("closed");
+            long size = (flags & 2) != 0 ? ByteBuffer.wrap(in.readNBytes(8)).getLong() : in.read();
+            byte[] body = in.readNBytes((int) size);
+            if ((flags & 4) != 0) continue; // a command
+            frames.add(body);
+            more = (flags & 1) != 0;
+        }
+        assertThat(frames).hasSize(4);
+        return frames;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.US_ASCII);
     }
 
     private int publish(String identity, byte[] requestId, int payloadBytes) {
@@ -208,5 +237,135 @@ class ReplyPublisherTest {
                 .isGreaterThan(ReplyPublisher.STALL_NANOS);
         assertThat(budget.used()).isZero();
         reading.set(false);
+    }
+
+    /**
+     * Replies sent before their subscription arrives (the slow joiner) are held, and written in
+     * the order they came, before later ones, the moment a subscription that is a prefix of their
+     * topic arrives; other topics' held replies stay held.
+     */
+    @Test
+    void shouldHoldRepliesUntilTheirSubscriptionComesAndKeepTheirOrder() throws Exception {
+        start(1L << 20);
+        assertThat(publish("late-a", ascii("1"), 10)).as("held, not queued").isZero();
+        assertThat(publish("other", ascii("x"), 10)).isZero();
+        assertThat(publish("late-b", ascii("2"), 300)).isZero();
+        assertThat(publish("late-a", ascii("3"), 10)).isZero();
+        assertThat(publisher.held()).isEqualTo(4);
+        assertThat(budget.used()).as("held replies keep their budget").isPositive();
+        Socket late = subscriber(1 << 16, ascii("late"));
+        late.setSoTimeout(20_000);
+        pump(() -> publisher.held() == 1, "the subscription claims the replies to late-a and late-b");
+        assertThat(publish("late-a", ascii("4"), 10)).isEqualTo(1);
+        publisher.flush();
+        InputStream in = late.getInputStream();
+        in.readNBytes(Subscriber.HELLO.length);
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            List<byte[]> r = readReply(in);
+            got.add(text(r.get(0)) + "#" + text(r.get(1)));
+        }
+        assertThat(got).containsExactly("late-a#1", "late-a#3", "late-b#2", "late-a#4");
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isZero();
+        assertThat(publisher.subscribed(ascii("other"))).isFalse();
+        publisher.close();
+        assertThat(stats.replies(budget).droppedNoSubscriber()).as("other's reply, dropped when the server stops").isEqualTo(1);
+        assertThat(budget.used()).isZero();
+    }
+
+    /** A reply no subscription claims within the hold is dropped, counted and gives its budget back. */
+    @Test
+    void shouldDropAndCountAHeldReplyWhenNoSubscriptionComesInTime() throws Exception {
+        start(1L << 20, Duration.ofMillis(200));
+        long before = System.nanoTime();
+        assertThat(publish("nobody", ascii("1"), 100)).isZero();
+        assertThat(publisher.held()).isEqualTo(1);
+        pump(() -> {
+            publisher.expireHeld(System.nanoTime(), false);
+            return publisher.held() == 0;
+        }, "the hold expired");
+        assertThat(System.nanoTime() - before).isGreaterThanOrEqualTo(200_000_000L);
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(1);
+        assertThat(stats.requests().droppedReplies()).isEqualTo(1);
+        assertThat(budget.used()).isZero();
+
+        // a subscription that comes later gets the replies after it, not the dropped one
+        Socket late = subscriber(1 << 16, ascii("nobody"));
+        late.setSoTimeout(20_000);
+        pump(() -> publisher.subscribed(ascii("nobody")), "the subscription");
+        assertThat(publish("nobody", ascii("2"), 100)).isEqualTo(1);
+        publisher.flush();
+        InputStream in = late.getInputStream();
+        in.readNBytes(Subscriber.HELLO.length);
+        assertThat(text(readReply(in).get(1))).isEqualTo("2");
+    }
+
+    /** Held replies take at most a quarter of the budget and {@link ReplyPublisher#MAX_HELD} entries: the oldest go first. */
+    @Test
+    void shouldBoundHeldRepliesDroppingTheOldestFirst() throws Exception {
+        start(4L << 20);
+        publish("a", ascii("1"), 400_000);
+        publish("b", ascii("2"), 400_000);
+        long b = publisher.heldBytes() / 2;
+        publish("c", ascii("3"), 400_000);
+        assertThat(publisher.held()).as("a quarter of 4 MiB holds two").isEqualTo(2);
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(1);
+        assertThat(budget.used()).isEqualTo(publisher.heldBytes()).isEqualTo(2 * b);
+        publish("d", ascii("4"), 2 << 20);
+        assertThat(stats.replies(budget).droppedNoSubscriber()).as("larger than a quarter: not held").isEqualTo(2);
+        assertThat(publisher.held()).isEqualTo(2);
+
+        for (int i = 0; i < ReplyPublisher.MAX_HELD + 10; i++) publish("t" + i, ascii("5"), 0);
+        assertThat(publisher.held()).isEqualTo(ReplyPublisher.MAX_HELD);
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(2 + 2 + 10); // b, c, then t0..t9
+        Socket all = subscriber(1 << 20, ascii("t1"));
+        pump(() -> publisher.held() == ReplyPublisher.MAX_HELD - 1110, "t10-t19, t100-t199 and t1000-t1999 claimed");
+        assertThat(publisher.subscribed(ascii("t10"))).isTrue();
+        all.close();
+        assertThat(budget.used()).isLessThan(1L << 20);
+    }
+
+    /**
+     * A subscription claims its own topic among many held ones, and leaves the rest held (a
+     * TreeMap entry removed by its iterator may take its successor's key and value: the claimed
+     * replies must be read before it is removed).
+     */
+    @Test
+    void shouldClaimOnlyTheSubscribedTopicAmongManyHeld() throws Exception {
+        start(1L << 20, Duration.ofMillis(100));
+        for (int i = 0; i < 31; i++) publish(String.format("k%02d", i), ascii("r" + i), 10);
+        Socket k15 = subscriber(1 << 16, ascii("k15"));
+        k15.setSoTimeout(20_000);
+        pump(() -> publisher.held() == 30, "k15 claimed");
+        publisher.flush();
+        InputStream in = k15.getInputStream();
+        in.readNBytes(Subscriber.HELLO.length);
+        List<byte[]> r = readReply(in);
+        assertThat(text(r.get(0)) + "#" + text(r.get(1))).isEqualTo("k15#r15");
+        pump(() -> {
+            publisher.expireHeld(System.nanoTime(), false);
+            return publisher.held() == 0;
+        }, "the others expired");
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(30);
+        assertThat(budget.used()).isZero();
+    }
+
+    /**
+     * While someone waits for room in the budget a held reply waits 1 s at most, not the whole
+     * hold; a held reply keeps the publisher from being idle (a stopping sink lingers for it).
+     */
+    @Test
+    void shouldHoldForAtMostASecondWhileTheBudgetIsPressed() throws Exception {
+        start(1L << 20, Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        publish("x", ascii("1"), 10);
+        assertThat(publisher.idle()).isFalse();
+        publisher.expireHeld(t0 + 2 * ReplyPublisher.STALL_NANOS, false);
+        assertThat(publisher.held()).isEqualTo(1);
+        publisher.expireHeld(t0 + 2 * ReplyPublisher.STALL_NANOS, true);
+        assertThat(publisher.held()).isZero();
+        assertThat(publisher.idle()).isTrue();
+        assertThat(stats.replies(budget).droppedNoSubscriber()).isEqualTo(1);
+        assertThat(budget.used()).isZero();
     }
 }
