@@ -96,7 +96,9 @@ public final class PickleCodec implements PayloadCodec {
             if (inflater.getRemaining() != 0) {
                 throw new BadRequestException(PROTOCOL + ": " + inflater.getRemaining() + " bytes after the zlib data");
             }
-            return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+            if (n == buf.length) return buf;
+            budget.charge(n);
+            return java.util.Arrays.copyOf(buf, n);
         } catch (DataFormatException e) {
             throw new BadRequestException(PROTOCOL + ": 'compress' is 1 but the payload is not zlib data: " + e.getMessage());
         } finally {
