@@ -159,6 +159,16 @@ class PickleCodecTest {
     }
 
     @Test
+    void shouldRefuseToWriteWhatAPickleCannotCarryOrAValueThatContainsItself() {
+        assertThatThrownBy(() -> codec.encodeReply(new StringBuilder("x"), PLAIN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot write java.lang.StringBuilder");
+        List<Object> loop = new ArrayList<>();
+        loop.add(loop);
+        assertThatThrownBy(() -> codec.encodeReply(loop, PLAIN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than");
+    }
+
+    @Test
     void shouldAnswerJavaClientsInKryoAndTellTheTwoApartByTheInfo() {
         Map<String, Object> kryo = Map.of("codec", "kryo");
         PayloadCodec.Encoded k = codec.encodeReply(List.of("x"), kryo);
