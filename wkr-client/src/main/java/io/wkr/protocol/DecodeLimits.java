@@ -28,6 +28,10 @@ package io.wkr.protocol;
  *       hashCode()}: colliding keys are what makes a hash map quadratic, so more is refused</td></tr>
  * </table>
  *
+ * <p>The {@code obj} limits bind Python pickles ({@link PickleCodec}) as they bind Kryo: there the
+ * pickle's memo and its reader's stack count as collections, a value the pickle refers to again
+ * is charged as if copied, and a compressed pickle's allowance is computed on its inflated size.
+ *
  * <p>Sizes are estimated as a 64-bit HotSpot JVM lays objects out: 16-byte object and array
  * headers, 4-byte references below a 32 GiB heap (8 above), a {@code String} 24 bytes plus its
  * characters, a boxed {@code Long} 16 bytes (none for the cached values -128 to 127).

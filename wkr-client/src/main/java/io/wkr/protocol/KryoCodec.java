@@ -31,7 +31,7 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  * The {@code obj} protocol: Kryo with class registration required. Only the built-in types below
  * and the classes given to the constructor (in that order, on both sides) can travel; bytes
  * naming any other class are a {@link BadRequestException}, never an instantiation. Python
- * pickles are refused.
+ * pickles are not read here (see {@link ObjCodec}).
  *
  * <p>Built in: {@code String}, boxed primitives, {@code byte[] short[] int[] long[] float[]
  * double[] boolean[] String[] Object[]}, {@code ArrayList}, {@code HashMap}, {@code
@@ -41,7 +41,9 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  * actually present and read without wrapping, the estimated heap size of what is decoded is
  * charged before it is allocated, nesting is limited, and a map whose keys share hash codes
  * beyond {@link DecodeLimits#maxSameHashKeys()} is refused before it is built (see {@link
- * MapEntries}). Class names in the bytes are refused (only registered ids are read).
+ * MapEntries}). Class names in the bytes are refused (only registered ids are read). A server's
+ * {@code obj} protocol is an {@link ObjCodec}: this codec for Java clients, {@link PickleCodec}
+ * for Python clients.
  */
 public final class KryoCodec implements PayloadCodec {
     private static final byte[] INFO = Wire.ascii("{\"codec\":\"kryo\"}");
@@ -134,8 +136,8 @@ public final class KryoCodec implements PayloadCodec {
     public Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         if (!"kryo".equals(info.get("codec"))) {
             if (info.containsKey("protocol") || (payload.length > 1 && (payload[0] & 0xff) == 0x80)) {
-                throw new BadRequestException("Python pickle payloads are refused: wkr never unpickles network data; "
-                        + "send with -protocol numpy, or use a Java client with the obj (Kryo) protocol");
+                throw new BadRequestException("Python pickle payloads are read by ObjCodec (the server's obj protocol), "
+                        + "not by KryoCodec");
             }
             throw new BadRequestException(PROTOCOL + ": info must be {\"codec\":\"kryo\"}, got "
                     + Wire.preview(String.valueOf(info)));

@@ -45,6 +45,17 @@ public interface PayloadCodec {
      */
     Encoded encode(Object value, long timeoutMillis);
 
+    /**
+     * Encodes the answer to a request whose info frame was {@code requestInfo}, in the form that
+     * request came in (a codec that reads more than one form, {@link ObjCodec}, answers each
+     * client in its own). By default {@link #encode encode(value, 0)}.
+     *
+     * @throws IllegalArgumentException when the protocol cannot carry the value
+     */
+    default Encoded encodeReply(Object value, Map<String, Object> requestInfo) {
+        return encode(value, 0);
+    }
+
     /** The codec for a protocol; {@code objClasses} are the classes {@code obj} may carry. */
     static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses) {
         return of(protocol, objClasses, DecodeLimits.DEFAULT);
@@ -52,6 +63,15 @@ public interface PayloadCodec {
 
     /** The codec for a protocol, decoding within {@code limits}. */
     static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses, DecodeLimits limits) {
-        return protocol == Protocol.NUMPY ? NumpyCodec.withLimits(limits) : new KryoCodec(objClasses, limits);
+        return of(protocol, objClasses, limits, PickleCodec.DEFAULT_MAX_INFLATED_BYTES);
+    }
+
+    /**
+     * The codec for a protocol, decoding within {@code limits}; {@code obj} reads Kryo and Python
+     * pickles ({@link ObjCodec}), inflating a compressed pickle to at most {@code
+     * maxInflatedBytes}.
+     */
+    static PayloadCodec of(Protocol protocol, List<Class<?>> objClasses, DecodeLimits limits, int maxInflatedBytes) {
+        return protocol == Protocol.NUMPY ? NumpyCodec.withLimits(limits) : new ObjCodec(objClasses, limits, maxInflatedBytes);
     }
 }

@@ -11,8 +11,9 @@ public enum Protocol {
      */
     NUMPY,
     /**
-     * Java objects serialised with Kryo, restricted to registered classes. Never Java
-     * serialization, never Python pickle.
+     * Java objects serialised with Kryo, restricted to registered classes, for Java clients; and
+     * the original Python client's pickles, read by a restricted reader that runs nothing ({@link
+     * ObjCodec}). Never Java serialization.
      */
     OBJ;
 

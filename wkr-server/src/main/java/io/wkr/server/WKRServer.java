@@ -1,6 +1,7 @@
 package io.wkr.server;
 
 import io.wkr.server.config.ServerConfig;
+import io.wkr.protocol.DecodeLimits;
 import io.wkr.protocol.PayloadCodec;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
@@ -125,7 +126,8 @@ public final class WKRServer implements AutoCloseable {
             throw new IllegalStateException(workerClassName + " takes " + probe.inputType().getName()
                     + " inputs, but the numpy protocol delivers io.wkr.protocol.Tensor");
         }
-        PayloadCodec codec = PayloadCodec.of(config.protocol(), probe.objClasses());
+        // obj reads Kryo and the Python client's pickles; a compressed pickle inflates to at most -max_request_bytes
+        PayloadCodec codec = PayloadCodec.of(config.protocol(), probe.objClasses(), DecodeLimits.DEFAULT, config.maxRequestBytes());
         List<WorkerStats> ws = new ArrayList<>();
         List<Integer> devices = config.effectiveDeviceMap();
         for (int i = 0; i < config.numWorker(); i++) ws.add(new WorkerStats(i, devices.get(i)));

@@ -180,7 +180,8 @@ final class WorkerSlot implements Runnable {
             }
             try {
                 Object input = job.input() != null ? job.input() : codec.decode(job.payload(), job.info(), job::charge);
-                if (input == null || !inputType.isInstance(input)) {
+                // null (a Python client's None) only for workers that take any Object
+                if (input == null ? inputType != Object.class : !inputType.isInstance(input)) {
                     throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
                             + (input == null ? "null" : input.getClass().getSimpleName()));
                 }

@@ -132,13 +132,23 @@ class BadInputTest {
     }
 
     @Test
-    void shouldRefuseAPickledObjPayload() {
+    void shouldAnswerAPickledObjPayloadInPickleAndRefuseAPickleNamingAnythingOffTheAllowList() {
         startServer(Protocol.OBJ);
+        byte[] pickleInfo = ascii("{\"protocol\": -1, \"compress\": 0}");
         // pickle.dumps({'a': 1}, protocol=4) as the original Python client sends it in obj mode
         byte[] pickle = {(byte) 0x80, 4, (byte) 0x95, 10, 0, 0, 0, 0, 0, 0, 0, 125, (byte) 0x94, (byte) 0x8c, 1, 97,
             (byte) 0x94, 75, 1, 115, 46};
-        assertThat(errorFor(peer.identity(), id(), pickle, ascii("{\"protocol\": -1, \"compress\": 0}")))
-                .startsWith("BAD_REQUEST: Python pickle payloads are refused");
+        byte[] rid = id();
+        peer.send(peer.identity(), rid, pickle, pickleInfo);
+        List<byte[]> reply = peer.receive(WAIT);
+        assertThat(reply).isNotNull();
+        assertThat(reply.get(3)).isEqualTo(Wire.PICKLE_INFO);
+        assertThat(reply.get(2)[0] & 0xff).isEqualTo(0x80);
+        // pickle.dumps(C(), 2) where C.__reduce__ returns (os.system, ('id',)): GLOBAL 'posix system'
+        byte[] evil = {(byte) 0x80, 2, 'c', 'p', 'o', 's', 'i', 'x', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', 'X', 2, 0, 0, 0,
+            'i', 'd', (byte) 0x85, 'R', '.'};
+        assertThat(errorFor(peer.identity(), id(), evil, pickleInfo))
+                .startsWith("BAD_REQUEST: pickle: the global posix.system is not allowed");
         assertStillServesObj();
     }
 

@@ -84,7 +84,8 @@ public final class ServerOptions {
 
     @Option(names = {"-protocol", "--protocol"}, paramLabel = "obj|numpy", defaultValue = "obj",
             converter = ProtocolConverter.class,
-            description = "Payload protocol: numpy (raw arrays, Python-client compatible) or obj (Kryo). "
+            description = "Payload protocol: numpy (raw arrays) or obj (Kryo for Java clients, "
+                    + "pickles read by a restricted reader for Python clients). "
                     + "Default: ${DEFAULT-VALUE}.")
     Protocol protocol;
 

@@ -51,7 +51,9 @@ public final class ScriptedWorker extends WKRHardWorker<Void, Object, Object> {
     @Override
     public List<Object> predict(Void model, List<Object> inputs) throws Exception {
         controls.batchSizes.add(inputs.size());
-        controls.seen.addAll(inputs);
+        for (Object input : inputs) {
+            if (input != null) controls.seen.add(input); // a Python client's None
+        }
         if (inputs.contains("block")) {
             controls.entered.release();
             if (!controls.gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");

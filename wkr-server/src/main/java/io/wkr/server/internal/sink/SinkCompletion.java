@@ -7,7 +7,8 @@ import io.wkr.server.internal.batching.Completion;
 import io.wkr.server.internal.batching.Job;
 
 /**
- * Answers ZeroMQ clients: encodes the output with the server's protocol and hands the 4-frame
+ * Answers ZeroMQ clients: encodes the output with the server's protocol (in {@code obj}, in the
+ * form the request came in: pickle or Kryo) and hands the 4-frame
  * reply to the {@link Sink}. Encoding happens on the completing (worker) thread.
  */
 public final class SinkCompletion implements Completion {
@@ -23,7 +24,7 @@ public final class SinkCompletion implements Completion {
     public void succeeded(Job job, Object output) {
         PayloadCodec.Encoded enc;
         try {
-            enc = codec.encode(output, 0);
+            enc = codec.encodeReply(output, job.info()); // obj: a pickle to a Python client, Kryo to a Java one
         } catch (RuntimeException e) {
             failed(job, ErrorCode.WORKER_FAILED, "the model's output could not be encoded: " + e.getMessage());
             return;
