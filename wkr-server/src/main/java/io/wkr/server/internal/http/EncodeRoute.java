@@ -19,8 +19,11 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
- * {@code POST /encode} (a JSON body) and {@code POST /encode/file} (a raw body, or a multipart
- * form where form bodies are allowed). Everything that can be refused without the body is refused
+ * {@code POST /encode} (a JSON body; a form's {@code img_url} where form bodies are allowed),
+ * {@code POST /encode/file} (a raw body, or a multipart form where form bodies are allowed), and
+ * the original proxy's {@code /encode_json}, {@code /encode_img_bytes}, {@code
+ * /v1/encode_img_bytes} (field {@code img_bytes}) and {@code /encode_img_url} (the image fetched
+ * by {@link UrlFetcher}). Everything that can be refused without the body is refused
  * before a byte of it is read, cheaply: a form content type (415), a declared length over {@code
  * -max_request_bytes} (413), a bad {@code timeout_ms} (400), a full queue or memory budget (429
  * with {@code Retry-After}), draining (503). Then the body is read without blocking ({@link

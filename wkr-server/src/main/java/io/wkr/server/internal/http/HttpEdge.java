@@ -28,7 +28,8 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code OPTIONS} (preflight): 204;
  *   <li>a known route with a method it does not take: 405 with {@code Allow};
  *   <li>no valid bearer token where one is configured (all but the open routes): 401;
- *   <li>data routes ({@code POST /encode}, {@code POST /encode/file}) are handled here, without
+ *   <li>data routes ({@code POST /encode}, {@code POST /encode/file} and the original's encode
+ *       routes, {@link Route#legacySuccess}) are handled here, without
  *       blocking a thread on the body or the model ({@link EncodeRoute}); everything else goes on
  *       to Javalin.
  * </ol>

@@ -43,7 +43,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /encode}: a JSON input in, {@code {"result": ...}} out;
  *   <li>{@code POST /encode/file}: an uploaded file (the raw body; a multipart field {@code file}
  *       with {@code -http_allow_form_bodies}) in, the same envelope out;
- *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/}.
+ *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/};
+ *   <li>the original proxy's routes: {@code GET /status/server}, {@code GET /status/client}
+ *       ({@link LegacyStatus}), and the data routes {@code POST /encode_json}, {@code
+ *       /encode_img_bytes}, {@code /v1/encode_img_bytes} and {@code /encode_img_url} (fetched by
+ *       {@link UrlFetcher} from the hosts of {@code -http_fetch_hosts} only), which answer in its
+ *       {@code {"error_code", "error_message", "data"}} envelope.
  * </ul>
  *
  * <p>Every request first passes {@link HttpEdge} (Host, Origin, 405, token), which also runs the

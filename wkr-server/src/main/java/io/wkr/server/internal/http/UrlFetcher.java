@@ -12,7 +12,11 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,6 +51,9 @@ final class UrlFetcher implements AutoCloseable {
     private final int maxBytes;
     private final long timeoutNanos;
     private final ThreadPoolExecutor pool;
+    /** Ends fetches at their deadline: one thread, tasks removed when cancelled. */
+    private final ScheduledThreadPoolExecutor watchdog;
+    private final Set<Fetch> active = ConcurrentHashMap.newKeySet();
 
     UrlFetcher(FetchRules rules, int maxBytes) {
         this.rules = rules;
@@ -59,6 +66,14 @@ final class UrlFetcher implements AutoCloseable {
             return t;
         });
         pool.allowCoreThreadTimeOut(true);
+        this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "wkr-http-fetch-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+        watchdog.setKeepAliveTime(30, TimeUnit.SECONDS);
+        watchdog.allowCoreThreadTimeOut(true);
     }
 
     FetchRules rules() {
@@ -83,13 +98,23 @@ final class UrlFetcher implements AutoCloseable {
                     + "); retry later");
         }
         long wait = Math.max(0, fetch.deadline - System.nanoTime());
-        CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(fetch::expire);
+        try {
+            ScheduledFuture<?> alarm = watchdog.schedule(fetch::expire, wait, TimeUnit.NANOSECONDS);
+            fetch.result.whenComplete((bytes, failure) -> alarm.cancel(false));
+        } catch (RejectedExecutionException e) {
+            fetch.end(new HttpError(503, ErrorCode.SHUTTING_DOWN, "the server is stopping"));
+        }
         return fetch.result;
     }
 
+    /** Ends every fetch still running (503) and stops the threads. */
     @Override
     public void close() {
-        pool.shutdownNow();
+        for (Runnable queued : pool.shutdownNow()) {
+            if (queued instanceof Fetch f) f.end(new HttpError(503, ErrorCode.SHUTTING_DOWN, "the server is stopping"));
+        }
+        watchdog.shutdownNow();
+        for (Fetch f : active) f.end(new HttpError(503, ErrorCode.SHUTTING_DOWN, "the server is stopping"));
     }
 
     /** One fetch, run on a fetch thread; {@link #expire} may end it from the watchdog. */
@@ -110,6 +135,11 @@ final class UrlFetcher implements AutoCloseable {
         @Override
         public void run() {
             // On failure the route gives the whole reservation back, buffer included.
+            active.add(this);
+            if (result.isDone()) {
+                active.remove(this);
+                return;
+            }
             try {
                 result.complete(follow());
             } catch (HttpError | OverloadedException e) {
@@ -117,12 +147,18 @@ final class UrlFetcher implements AutoCloseable {
             } catch (Throwable t) {
                 result.completeExceptionally(expired() ? timeout() : bad(first, "could not be read: " + t));
             } finally {
+                active.remove(this);
                 closeSocket();
             }
         }
 
         void expire() {
-            if (result.completeExceptionally(timeout())) closeSocket();
+            end(timeout());
+        }
+
+        /** Fails the fetch now, from any thread, and closes its connection. */
+        void end(HttpError error) {
+            if (result.completeExceptionally(error)) closeSocket();
         }
 
         private boolean expired() {
@@ -150,6 +186,7 @@ final class UrlFetcher implements AutoCloseable {
             URI uri = first;
             for (int hop = 0; ; hop++) {
                 Answer a = get(uri);
+                closeSocket();
                 if (a.status >= 300 && a.status < 400 && a.status != 304) {
                     if (a.location == null) throw bad(uri, "answered " + a.status + " without a Location");
                     if (hop == MAX_REDIRECTS) throw bad(uri, "redirected more than " + MAX_REDIRECTS + " times");
@@ -196,6 +233,10 @@ final class UrlFetcher implements AutoCloseable {
             for (InetAddress a : addresses) {
                 Socket s = new Socket();
                 socket = s;
+                if (result.isDone()) { // ended by the watchdog or close() meanwhile
+                    s.close();
+                    throw new IOException("the fetch was ended");
+                }
                 try {
                     s.connect(new InetSocketAddress(a, port), remainingMillis());
                     return s;

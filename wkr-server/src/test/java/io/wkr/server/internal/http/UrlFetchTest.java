@@ -15,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +44,7 @@ class UrlFetchTest extends ScriptedHttpServer {
     private static final long HUGE = 64L << 20;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch slowStarted = new CountDownLatch(1);
     private final AtomicLong hugeWritten = new AtomicLong();
     private ExecutorService images;
     private HttpServer origin;
@@ -85,6 +88,7 @@ class UrlFetchTest extends ScriptedHttpServer {
             OutputStream out = x.getResponseBody();
             out.write(PNG, 0, 4);
             out.flush();
+            slowStarted.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS); // the rest never comes while the test runs
             } catch (InterruptedException e) {
@@ -160,8 +164,13 @@ class UrlFetchTest extends ScriptedHttpServer {
     void shouldAnswer504WhenTheImageDoesNotArriveBeforeTheDeadline() throws Exception {
         start(TestServers.config(dir).maxRequestBytes(LIMIT).httpFetchHosts(List.of("127.0.0.1")));
         long start = System.nanoTime();
-        HttpResponse<String> r = http.post("/encode_img_url?timeout_ms=500", "{\"img_url\": \"" + base + "/slow\"}",
-                "Content-Type", "application/json");
+        CompletableFuture<HttpResponse<String>> slow = http.sendAsync("POST", "/encode_img_url?timeout_ms=1500",
+                ("{\"img_url\": \"" + base + "/slow\"}").getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        // while the fetch waits for its image, the HTTP side answers
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(http.get("/health").statusCode()).isEqualTo(200);
+        assertThat(http.get("/status/client").body()).contains("\"num_pending_request\":1");
+        HttpResponse<String> r = slow.get(30, TimeUnit.SECONDS);
         assertLegacyError(r, 504, "did not finish in time");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(8_000);
         assertThat(hits("/slow")).isEqualTo(1);
