@@ -2,6 +2,7 @@ package io.wkr.server.internal.http;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.OverloadedException;
+import io.wkr.server.internal.batching.Job;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,12 +86,13 @@ final class UrlFetcher implements AutoCloseable {
      * (403 a refused host or address, 413 too large, 502 the other server failed, 504 too slow) or
      * what the reservation throws.
      *
-     * @param deadlineNanos the request's deadline ({@link System#nanoTime()}), or 0 for none
+     * @param deadlineNanos the request's deadline ({@link System#nanoTime()}), or {@link Job#NO_DEADLINE}
      * @throws OverloadedException when too many fetches are running or waiting
      */
     CompletableFuture<byte[]> fetch(URI uri, long deadlineNanos, Reservation reservation) {
         long limit = System.nanoTime() + timeoutNanos;
-        Fetch fetch = new Fetch(uri, deadlineNanos != 0 && deadlineNanos - limit < 0 ? deadlineNanos : limit, reservation);
+        boolean sooner = deadlineNanos != Job.NO_DEADLINE && deadlineNanos - limit < 0;
+        Fetch fetch = new Fetch(uri, sooner ? deadlineNanos : limit, reservation);
         try {
             pool.execute(fetch);
         } catch (RejectedExecutionException e) {
@@ -144,8 +146,8 @@ final class UrlFetcher implements AutoCloseable {
                 result.complete(follow());
             } catch (HttpError | OverloadedException e) {
                 result.completeExceptionally(e);
-            } catch (Throwable t) {
-                result.completeExceptionally(expired() ? timeout() : bad(first, "could not be read: " + t));
+            } catch (IOException | RuntimeException e) { // an Error propagates; the watchdog answers the request
+                result.completeExceptionally(expired() ? timeout() : bad(first, "could not be read: " + e));
             } finally {
                 active.remove(this);
                 closeSocket();
@@ -190,7 +192,7 @@ final class UrlFetcher implements AutoCloseable {
                 if (a.status >= 300 && a.status < 400 && a.status != 304) {
                     if (a.location == null) throw bad(uri, "answered " + a.status + " without a Location");
                     if (hop == MAX_REDIRECTS) throw bad(uri, "redirected more than " + MAX_REDIRECTS + " times");
-                    uri = rules.check(uri.resolve(a.location.strip()).toString());
+                    uri = rules.check(uri.resolve(a.location.strip()).toString()); // each hop checked as the first
                     continue;
                 }
                 if (a.status < 200 || a.status >= 300) throw bad(uri, "answered HTTP " + a.status);
