@@ -178,6 +178,20 @@ class UrlFetchTest extends ScriptedHttpServer {
         assertCounted(1);
     }
 
+    @Test
+    void shouldEndAFetchAtTheFetchLimitWhenTheRequestHasNoDeadline() throws Exception {
+        System.setProperty(UrlFetcher.TIMEOUT_PROPERTY, "700");
+        try {
+            start(TestServers.config(dir).maxRequestBytes(LIMIT).httpFetchHosts(List.of("127.0.0.1")));
+        } finally {
+            System.clearProperty(UrlFetcher.TIMEOUT_PROPERTY);
+        }
+        long start = System.nanoTime();
+        assertLegacyError(fetch(base + "/slow"), 504, "700 ms at most");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(8_000);
+        assertCounted(1);
+    }
+
     private HttpResponse<String> fetch(String url) throws Exception {
         return http.post("/encode_img_url", "{\"img_url\": \"" + url + "\"}", "Content-Type", "application/json");
     }
