@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.wkr.protocol.Protocol;
 import io.wkr.server.testing.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -126,6 +127,20 @@ class LegacyRoutesTest extends ScriptedHttpServer {
         // JSON on /encode stays wkr's: the value itself is the input
         assertThat(HttpCalls.json(http.post("/encode", "{\"img_url\": \"u\"}", "Content-Type", "application/json")))
                 .containsEntry("result", Map.of("img_url", "u"));
+    }
+
+    @Test
+    void shouldPassImageBytesAsAUint8TensorOnANumpyServerAndAskForTheTokenInTheEnvelope() throws Exception {
+        start(TestServers.config(dir).protocol(Protocol.NUMPY).httpToken("s3cret"));
+        assertLegacyError(http.send("POST", "/encode_img_bytes", PNG, "Content-Type", "image/png"), 401, "Bearer");
+        HttpResponse<String> r = http.send("POST", "/encode_img_bytes", PNG, "Content-Type", "image/png",
+                "Authorization", "Bearer s3cret");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> data = (Map<String, Object>) HttpCalls.json(r).get("data");
+        assertThat(data).containsEntry("dtype", "uint8").containsEntry("shape", List.of(PNG.length));
+        assertThat(http.get("/status/client").statusCode()).isEqualTo(401);
+        assertThat(http.get("/status/server", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
     }
 
     /** An error in the original's envelope: error_code = the HTTP status, data {}. */
