@@ -49,6 +49,7 @@ final class UrlFetcher implements AutoCloseable {
     private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final FetchRules rules;
+    private final SSLSocketFactory tlsFactory;
     private final int maxBytes;
     private final long timeoutNanos;
     private final ThreadPoolExecutor pool;
@@ -57,6 +58,12 @@ final class UrlFetcher implements AutoCloseable {
     private final Set<Fetch> active = ConcurrentHashMap.newKeySet();
 
     UrlFetcher(FetchRules rules, int maxBytes) {
+        this(rules, maxBytes, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /** @param tls how {@code https} connections are made (tests pass one that trusts their own certificate) */
+    UrlFetcher(FetchRules rules, int maxBytes, SSLSocketFactory tls) {
+        this.tlsFactory = tls;
         this.rules = rules;
         this.maxBytes = maxBytes;
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong(TIMEOUT_PROPERTY, 10_000));
@@ -252,7 +259,7 @@ final class UrlFetcher implements AutoCloseable {
         }
 
         private Socket tls(Socket plain, String host, int port) throws IOException {
-            SSLSocket s = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, host, port, true);
+            SSLSocket s = (SSLSocket) tlsFactory.createSocket(plain, host, port, true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
             if (!host.contains(":") && !Character.isDigit(host.charAt(host.length() - 1))) {
