@@ -46,7 +46,6 @@ final class UrlFetcher implements AutoCloseable {
     static final int MAX_REDIRECTS = 5;
     private static final int THREADS = 4;
     private static final int QUEUE = 64;
-    private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final FetchRules rules;
     private final SSLSocketFactory tlsFactory;
@@ -278,17 +277,17 @@ final class UrlFetcher implements AutoCloseable {
         }
 
         private Answer read(URI uri, InputStream in) throws IOException {
-            Head head = Head.read(new Limited(in), uri);
-            if (head.status < 200 || head.status >= 300) return new Answer(head.status, head.location, null);
-            if (head.length > maxBytes) throw tooLarge(head.length + " bytes");
-            InputStream body = head.chunked ? new Chunked(new Limited(in), uri) : new Limited(in);
-            long left = head.length >= 0 ? head.length : Long.MAX_VALUE;
+            AnswerHead head = AnswerHead.read(new Limited(in), uri);
+            if (head.status() < 200 || head.status() >= 300) return new Answer(head.status(), head.location(), null);
+            if (head.length() > maxBytes) throw tooLarge(head.length() + " bytes");
+            InputStream body = head.chunked() ? new ChunkedBody(new Limited(in), uri) : new Limited(in);
+            long left = head.length() >= 0 ? head.length() : Long.MAX_VALUE;
             int length = 0;
             byte[] chunk = new byte[16 * 1024];
             while (left > 0) {
                 int n = body.read(chunk, 0, (int) Math.min(chunk.length, left));
                 if (n < 0) {
-                    if (head.length >= 0) throw bad(uri, "closed the connection before the end of the body");
+                    if (head.length() >= 0) throw bad(uri, "closed the connection before the end of the body");
                     break;
                 }
                 if ((long) length + n > maxBytes) throw tooLarge("more than " + maxBytes + " bytes");
@@ -298,12 +297,12 @@ final class UrlFetcher implements AutoCloseable {
                 left -= n;
             }
             if (length == 0) throw bad(uri, "sent an empty body");
-            if (length == buffer.length) return new Answer(head.status, null, buffer);
+            if (length == buffer.length) return new Answer(head.status(), null, buffer);
             byte[] exact = java.util.Arrays.copyOf(buffer, length);
             reservation.take(length);
             reservation.give(buffer.length);
             buffer = exact;
-            return new Answer(head.status, null, exact);
+            return new Answer(head.status(), null, exact);
         }
 
         private void grow(int needed) {
@@ -342,103 +341,4 @@ final class UrlFetcher implements AutoCloseable {
     }
 
     private record Answer(int status, String location, byte[] body) {}
-
-    /** The status line and the headers of an answer that matter here. */
-    private record Head(int status, long length, boolean chunked, String location) {
-        static Head read(InputStream in, URI uri) throws IOException {
-            String statusLine = line(in, uri);
-            String[] parts = statusLine.split(" ", 3);
-            int status;
-            try {
-                if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) throw new NumberFormatException();
-                status = Integer.parseInt(parts[1]);
-            } catch (NumberFormatException e) {
-                throw malformed(uri, "status line '" + JsonInputs.quote(statusLine, 60) + "'");
-            }
-            long length = -1;
-            boolean chunked = false;
-            String location = null;
-            int total = statusLine.length();
-            for (String h = line(in, uri); !h.isEmpty(); h = line(in, uri)) {
-                total += h.length() + 2;
-                if (total > MAX_HEADER_BYTES) throw malformed(uri, "header section (over " + MAX_HEADER_BYTES + " bytes)");
-                int colon = h.indexOf(':');
-                if (colon < 0) continue;
-                String name = h.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
-                String value = h.substring(colon + 1).strip();
-                switch (name) {
-                    case "content-length" -> {
-                        try {
-                            length = Long.parseLong(value);
-                        } catch (NumberFormatException e) {
-                            throw malformed(uri, "Content-Length");
-                        }
-                        if (length < 0) throw malformed(uri, "Content-Length");
-                    }
-                    case "transfer-encoding" -> chunked = value.toLowerCase(java.util.Locale.ROOT).contains("chunked");
-                    case "location" -> location = value;
-                    default -> { }
-                }
-            }
-            return new Head(status, chunked ? -1 : length, chunked, location);
-        }
-
-        /** One CRLF- (or LF-) terminated line, at most {@link #MAX_HEADER_BYTES} long. */
-        static String line(InputStream in, URI uri) throws IOException {
-            StringBuilder b = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) throw malformed(uri, "answer (it ended inside its head)");
-                if (b.length() >= MAX_HEADER_BYTES) throw malformed(uri, "header line");
-                if (c != '\r') b.append((char) c);
-            }
-            return b.toString();
-        }
-
-        private static HttpError malformed(URI uri, String what) {
-            return new HttpError(502, ErrorCode.BAD_REQUEST, "fetching " + JsonInputs.quote(uri.toString(), 200)
-                    + " failed: a malformed " + what);
-        }
-    }
-
-    /** Reads a chunked body's data ({@code Transfer-Encoding: chunked}); trailers are skipped. */
-    private static final class Chunked extends InputStream {
-        private final InputStream in;
-        private final URI uri;
-        private long left;
-        private boolean done;
-
-        Chunked(InputStream in, URI uri) {
-            this.in = in;
-            this.uri = uri;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (done) return -1;
-            if (left == 0) {
-                String size = Head.line(in, uri);
-                int semi = size.indexOf(';');
-                try {
-                    left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).strip(), 16);
-                } catch (NumberFormatException e) {
-                    throw new HttpError(502, ErrorCode.BAD_REQUEST, "fetching " + uri + " failed: a malformed chunk size");
-                }
-                if (left == 0) {
-                    done = true;
-                    return -1;
-                }
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) throw new HttpError(502, ErrorCode.BAD_REQUEST, "fetching " + uri + " failed: the body ended early");
-            left -= n;
-            if (left == 0) Head.line(in, uri); // CRLF after the data
-            return n;
-        }
-    }
 }
