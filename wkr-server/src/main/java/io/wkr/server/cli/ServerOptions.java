@@ -157,6 +157,12 @@ public final class ServerOptions {
                     + "without a CORS preflight). Default: refused with 415.")
     boolean httpAllowFormBodies;
 
+    @Option(names = {"-http_fetch_hosts", "--http-fetch-hosts"}, paramLabel = "HOSTS",
+            description = "Hosts (comma-separated) POST /encode_img_url may fetch images from: a name or address "
+                    + "exactly (the only way to reach loopback or private addresses), *.domain, or * for any public host. "
+                    + "Default: none (the server fetches nothing).")
+    String httpFetchHosts;
+
     @Option(names = {"-cp", "-classpath", "--classpath"}, paramLabel = "PATH",
             description = "Jars and directories holding the worker class and its dependencies, separated by ':'; "
                     + "dir/* stands for every jar in dir.")
@@ -203,6 +209,8 @@ public final class ServerOptions {
                 .httpAllowedHosts(httpAllowedHosts == null || httpAllowedHosts.isBlank() ? List.of()
                         : Arrays.stream(httpAllowedHosts.split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList())
                 .httpAllowFormBodies(httpAllowFormBodies)
+                .httpFetchHosts(httpFetchHosts == null || httpFetchHosts.isBlank() ? List.of()
+                        : Arrays.stream(httpFetchHosts.split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList())
                 .build();
     }
 

@@ -54,6 +54,10 @@ import java.util.Objects;
  *     without a port); empty (the default): any. Guards against DNS rebinding
  * @param httpAllowFormBodies accept {@code text/plain} and form bodies on the data routes (a web
  *     page can send those to any server without asking first); off by default
+ * @param httpFetchHosts the hosts {@code POST /encode_img_url} may fetch images from: a name or
+ *     address exactly ({@code images.example.com}, {@code 10.0.0.7}; the only way to reach a
+ *     loopback or private address), {@code *.example.com} for its subdomains, {@code *} for any
+ *     host with public addresses; empty (the default): the server fetches nothing
  */
 public record ServerConfig(
         String bindHost,
@@ -83,7 +87,8 @@ public record ServerConfig(
         String httpToken,
         List<String> corsOrigins,
         List<String> httpAllowedHosts,
-        boolean httpAllowFormBodies) {
+        boolean httpAllowFormBodies,
+        List<String> httpFetchHosts) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -125,6 +130,25 @@ public record ServerConfig(
         if (httpToken != null && httpToken.isBlank()) throw new IllegalArgumentException("httpToken is blank");
         corsOrigins = List.copyOf(corsOrigins);
         httpAllowedHosts = List.copyOf(httpAllowedHosts);
+        httpFetchHosts = fetchHosts(httpFetchHosts);
+    }
+
+    private static final java.util.regex.Pattern FETCH_HOST = java.util.regex.Pattern.compile(
+            "\\*|(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]*:[0-9a-f:.]*");
+
+    /** The fetch hosts, lower case, IPv6 literals without brackets; anything else is refused. */
+    private static List<String> fetchHosts(List<String> hosts) {
+        List<String> out = new ArrayList<>();
+        for (String h : Objects.requireNonNull(hosts, "httpFetchHosts == null")) {
+            String e = Objects.requireNonNull(h, "httpFetchHosts holds null").strip().toLowerCase(java.util.Locale.ROOT);
+            if (e.startsWith("[") && e.endsWith("]")) e = e.substring(1, e.length() - 1);
+            if (!FETCH_HOST.matcher(e).matches()) {
+                throw new IllegalArgumentException("httpFetchHosts: '" + h + "' is not a host name, an address, "
+                        + "*.domain or * (no scheme, port or path)");
+            }
+            out.add(e);
+        }
+        return List.copyOf(out);
     }
 
     /** The default {@code maxQueueBytes} for a heap of {@code heapBytes}: 3/8 of it. */
@@ -229,6 +253,7 @@ public record ServerConfig(
         private List<String> corsOrigins = List.of();
         private List<String> httpAllowedHosts = List.of();
         private boolean httpAllowFormBodies;
+        private List<String> httpFetchHosts = List.of();
 
         Builder() {}
 
@@ -261,6 +286,7 @@ public record ServerConfig(
             corsOrigins = c.corsOrigins;
             httpAllowedHosts = c.httpAllowedHosts;
             httpAllowFormBodies = c.httpAllowFormBodies;
+            httpFetchHosts = c.httpFetchHosts;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -293,6 +319,7 @@ public record ServerConfig(
         public Builder corsOrigins(List<String> v) { corsOrigins = v; return this; }
         public Builder httpAllowedHosts(List<String> v) { httpAllowedHosts = v; return this; }
         public Builder httpAllowFormBodies(boolean v) { httpAllowFormBodies = v; return this; }
+        public Builder httpFetchHosts(List<String> v) { httpFetchHosts = v; return this; }
 
         public ServerConfig build() {
             long heap = Runtime.getRuntime().maxMemory();
@@ -301,7 +328,7 @@ public record ServerConfig(
                     maxRequestBytes, maxQueueBytes > 0 ? maxQueueBytes : defaultMaxQueueBytes(heap),
                     maxReplyBytes > 0 ? maxReplyBytes : defaultMaxReplyBytes(heap), slowSubscriberTimeout,
                     workerReloadRetries, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken,
-                    corsOrigins, httpAllowedHosts, httpAllowFormBodies);
+                    corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts);
         }
     }
 }

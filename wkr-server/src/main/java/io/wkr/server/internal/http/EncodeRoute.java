@@ -7,6 +7,7 @@ import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.batching.Deadlines;
 import io.wkr.server.internal.batching.Job;
 import io.wkr.server.internal.MemoryBudget;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +19,11 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
- * {@code POST /encode} (a JSON body) and {@code POST /encode/file} (a raw body, or a multipart
- * form where form bodies are allowed). Everything that can be refused without the body is refused
+ * {@code POST /encode} (a JSON body; a form's {@code img_url} where form bodies are allowed),
+ * {@code POST /encode/file} (a raw body, or a multipart form where form bodies are allowed), and
+ * the original proxy's {@code /encode_json}, {@code /encode_img_bytes}, {@code
+ * /v1/encode_img_bytes} (field {@code img_bytes}) and {@code /encode_img_url} (the image fetched
+ * by {@link UrlFetcher}). Everything that can be refused without the body is refused
  * before a byte of it is read, cheaply: a form content type (415), a declared length over {@code
  * -max_request_bytes} (413), a bad {@code timeout_ms} (400), a full queue or memory budget (429
  * with {@code Retry-After}), draining (503). Then the body is read without blocking ({@link
@@ -41,12 +45,15 @@ final class EncodeRoute {
     private final Executor replies;
     private final MemoryBudget replyMemory;
     private final AtomicLong requestIds = new AtomicLong();
+    private final UrlFetcher fetcher;
 
     /**
      * @param replyMemory the reply budget ({@code -max_reply_bytes}): a result and its JSON hold
      *     their bytes there until they are written, as ZeroMQ replies do until they are sent
+     * @param fetcher fetches the images of {@code /encode_img_url}
      */
-    EncodeRoute(ServerConfig config, Admission admission, Executor replies, MemoryBudget replyMemory) {
+    EncodeRoute(ServerConfig config, Admission admission, Executor replies, MemoryBudget replyMemory, UrlFetcher fetcher) {
+        this.fetcher = fetcher;
         this.config = config;
         this.admission = admission;
         this.replies = replies;
@@ -58,13 +65,18 @@ final class EncodeRoute {
      * HttpError}, {@link io.wkr.protocol.WKRException}) for the caller to answer; later ones are
      * answered through the exchange.
      */
-    void handle(Exchange x, boolean file) {
+    void handle(Exchange x, Route route) {
         Request request = x.request;
         String type = mediaType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (FORM_TYPES.contains(type) && !config.httpAllowFormBodies()) {
             throw new HttpError(415, ErrorCode.BAD_REQUEST, "Content-Type " + type + " is refused on data routes (any web "
-                    + "page can send it without a CORS preflight): send " + (file ? "the file as the raw body "
+                    + "page can send it without a CORS preflight): send " + (fileRoute(route) ? "the file as the raw body "
                     + "(application/octet-stream)" : "application/json") + ", or start the server with -http_allow_form_bodies");
+        }
+        if (route == Route.ENCODE_IMG_URL && (fetcher == null || !fetcher.rules().enabled())) {
+            throw new HttpError(403, ErrorCode.UNAUTHORIZED, "this server does not fetch URLs: start it with "
+                    + "-http_fetch_hosts HOSTS (the hosts it may fetch from) to enable " + Route.ENCODE_IMG_URL.path()
+                    + ", or send the image itself to /encode_img_bytes");
         }
         long declared = request.getLength();
         if (declared > config.maxRequestBytes()) {
@@ -83,7 +95,7 @@ final class EncodeRoute {
         new BodyReader(request, declared, config.maxRequestBytes(), reservation, new BodyReader.Listener() {
             @Override
             public void body(byte[] body) {
-                admit(x, file, type, body, reservation, deadline);
+                admit(x, route, type, body, reservation, deadline);
             }
 
             @Override
@@ -94,21 +106,74 @@ final class EncodeRoute {
         }).start();
     }
 
+    private static boolean fileRoute(Route route) {
+        return route == Route.ENCODE_FILE || route == Route.ENCODE_IMG_BYTES || route == Route.V1_ENCODE_IMG_BYTES;
+    }
+
     /** Decodes the body and queues the request; runs on the Jetty thread that read the body's end. */
-    private void admit(Exchange x, boolean file, String type, byte[] body, Reservation reservation, long deadline) {
-        Job job;
+    private void admit(Exchange x, Route route, String type, byte[] body, Reservation reservation, long deadline) {
         try {
             reservation.bodyRead(body.length);
-            Object input;
-            if (!file) {
-                input = JsonInputs.fromJson(body, config.protocol(), reservation);
-            } else {
-                byte[] bytes = type.equals("multipart/form-data")
-                        ? Multipart.file(body, x.request.getHeaders().get(HttpHeader.CONTENT_TYPE), reservation)
+            if (route == Route.ENCODE_IMG_URL) {
+                URI uri = fetcher.rules().check(LegacyInputs.imgUrl(body, type, x.request, reservation));
+                fetcher.fetch(uri, deadline, reservation).whenComplete((bytes, failure) -> {
+                    if (failure != null) {
+                        reservation.release();
+                        x.fail(failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                                ? c.getCause() : failure);
+                    } else {
+                        queue(x, JsonInputs.fromFile(bytes, config.protocol()), reservation, deadline);
+                    }
+                });
+                return;
+            }
+            queue(x, input(x, route, type, body, reservation), reservation, deadline);
+        } catch (RuntimeException e) {
+            reservation.release();
+            x.fail(e);
+        }
+    }
+
+    /** The worker input a body stands for on a route. */
+    private Object input(Exchange x, Route route, String type, byte[] body, Reservation reservation) {
+        String contentType = x.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        switch (route) {
+            case ENCODE_FILE -> {
+                byte[] bytes = type.equals("multipart/form-data") ? Multipart.file(body, contentType, "file", true, reservation)
                         : body;
                 if (bytes.length == 0) throw new BadRequestException("the file is empty: send its bytes");
-                input = JsonInputs.fromFile(bytes, config.protocol());
+                return JsonInputs.fromFile(bytes, config.protocol());
             }
+            case ENCODE_IMG_BYTES, V1_ENCODE_IMG_BYTES -> {
+                byte[] bytes = type.equals("multipart/form-data")
+                        ? Multipart.file(body, contentType, "img_bytes", false, reservation) : body;
+                if (bytes.length == 0) throw new BadRequestException("the file is empty: send its bytes");
+                if (route == Route.V1_ENCODE_IMG_BYTES && !LegacyInputs.isJpegOrPng(bytes)) {
+                    throw new BadRequestException("Wrong input file type, only accept jpg or png image");
+                }
+                return JsonInputs.fromFile(bytes, config.protocol());
+            }
+            case ENCODE -> {
+                if (type.equals("application/x-www-form-urlencoded") || type.equals("multipart/form-data")) {
+                    // the original's legacy /encode: a form's img_url, passed on as the URL string
+                    String url = LegacyInputs.formField(body, type, contentType, "img_url", reservation);
+                    if (config.protocol() != io.wkr.protocol.Protocol.OBJ) {
+                        throw new BadRequestException("a form's img_url is a string input: only obj servers take it");
+                    }
+                    return url;
+                }
+                return JsonInputs.fromJson(body, config.protocol(), reservation);
+            }
+            default -> {
+                return JsonInputs.fromJson(body, config.protocol(), reservation);
+            }
+        }
+    }
+
+    /** Queues a decoded request, holding what its body and input took; a failure is answered. */
+    private void queue(Exchange x, Object input, Reservation reservation, long deadline) {
+        Job job;
+        try {
             byte[] id = Long.toString(requestIds.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
             job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), input, reservation.held(),
                     new HttpCompletion(x, replies, replyMemory), x.arrivalNanos, deadline);

@@ -38,15 +38,23 @@ final class Exchange {
     private final Callback callback;
     private final ServerStats stats;
     private final long drainLimit;
+    private final String legacySuccess;
+    private final LegacyStatus.Counts counts;
     private final AtomicBoolean answered = new AtomicBoolean();
 
     /**
      * @param stats the counters to answer into, or null for a request that is not a data request
+     * @param counts the HTTP side's own counters of data requests ({@code /status/client})
      * @param drainLimit the most body bytes read and dropped after an answer ({@code
      *     -max_request_bytes})
+     * @param legacySuccess null for wkr's envelopes; on a route of the original's proxy the {@code
+     *     error_message} of a success, and every answer is {@code {"error_code", "error_message",
+     *     "data"}} ({@link #legacyBody})
      */
     Exchange(org.eclipse.jetty.server.Request request, Response response, Callback callback, ServerStats stats,
-            long drainLimit) {
+            LegacyStatus.Counts counts, long drainLimit, String legacySuccess) {
+        this.legacySuccess = legacySuccess;
+        this.counts = stats != null ? counts : null;
         this.request = request;
         this.response = response;
         this.callback = callback;
@@ -54,6 +62,7 @@ final class Exchange {
         this.drainLimit = drainLimit;
         this.arrivalNanos = System.nanoTime();
         if (stats != null) stats.received();
+        if (this.counts != null) this.counts.received();
     }
 
     /** Answers with the status and code a failure stands for (an unexpected one is a logged 500). */
@@ -72,6 +81,7 @@ final class Exchange {
     void error(int status, ErrorCode code, String message, String[] header) {
         if (!answered.compareAndSet(false, true)) return;
         if (stats != null) stats.completed(arrivalNanos, code);
+        if (counts != null) counts.answered();
         writeError(status, code, message, header);
     }
 
@@ -83,9 +93,16 @@ final class Exchange {
      */
     void result(Object output, MemoryBudget budget, long held) {
         if (!answered.compareAndSet(false, true)) return;
+        if (counts != null) counts.answered();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("result", output);
-        body.put("latency_ms", (System.nanoTime() - arrivalNanos) / 1e6);
+        if (legacySuccess != null) {
+            body.put("error_code", 0);
+            body.put("error_message", legacySuccess);
+            body.put("data", output);
+        } else {
+            body.put("result", output);
+            body.put("latency_ms", (System.nanoTime() - arrivalNanos) / 1e6);
+        }
         ReplyBuffer buffer = new ReplyBuffer(budget, held);
         try {
             ResultJson.MAPPER.writeValue(buffer, body);
@@ -113,7 +130,7 @@ final class Exchange {
     private void writeError(int status, ErrorCode code, String message, String[] header) {
         if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         if (header != null) response.getHeaders().put(header[0], header[1]);
-        byte[] bytes = errorBody(code, message);
+        byte[] bytes = legacySuccess != null ? legacyBody(status, message) : errorBody(code, message);
         write(status, List.of(ByteBuffer.wrap(bytes)), bytes.length, () -> {});
     }
 
@@ -126,6 +143,23 @@ final class Exchange {
             return ResultJson.MAPPER.writeValueAsBytes(Map.of("error", error));
         } catch (JsonProcessingException e) {
             return ("{\"error\":{\"code\":\"" + code.name() + "\",\"message\":\"\"}}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * An error in the original proxy's envelope: {@code {"error_code": <the HTTP status>,
+     * "error_message": ..., "data": {}}} (its {@code /v1/encode_img_bytes} did the same; its other
+     * routes said 1 with HTTP 200).
+     */
+    static byte[] legacyBody(int status, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error_code", status);
+        body.put("error_message", message);
+        body.put("data", Map.of());
+        try {
+            return ResultJson.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            return ("{\"error_code\":" + status + ",\"error_message\":\"\",\"data\":{}}").getBytes(StandardCharsets.UTF_8);
         }
     }
 

@@ -28,7 +28,8 @@ import org.eclipse.jetty.util.Callback;
  *   <li>{@code OPTIONS} (preflight): 204;
  *   <li>a known route with a method it does not take: 405 with {@code Allow};
  *   <li>no valid bearer token where one is configured (all but the open routes): 401;
- *   <li>data routes ({@code POST /encode}, {@code POST /encode/file}) are handled here, without
+ *   <li>data routes ({@code POST /encode}, {@code POST /encode/file} and the original's encode
+ *       routes, {@link Route#legacySuccess}) are handled here, without
  *       blocking a thread on the body or the model ({@link EncodeRoute}); everything else goes on
  *       to Javalin.
  * </ol>
@@ -39,8 +40,10 @@ final class HttpEdge extends Handler.Wrapper {
     private final ServerConfig config;
     private final ServerStats stats;
     private final EncodeRoute encode;
+    private final LegacyStatus.Counts counts;
 
-    HttpEdge(ServerConfig config, ServerStats stats, EncodeRoute encode) {
+    HttpEdge(ServerConfig config, ServerStats stats, LegacyStatus.Counts counts, EncodeRoute encode) {
+        this.counts = counts;
         this.config = config;
         this.stats = stats;
         this.encode = encode;
@@ -52,7 +55,8 @@ final class HttpEdge extends Handler.Wrapper {
         Route route = Route.of(path);
         String method = request.getMethod();
         boolean data = route != null && route.data() && "POST".equals(method);
-        Exchange x = new Exchange(request, response, callback, data ? stats : null, config.maxRequestBytes());
+        Exchange x = new Exchange(request, response, callback, data ? stats : null, counts, config.maxRequestBytes(),
+                route == null ? null : route.legacySuccess());
         try {
             if (route != Route.HEALTH) checkHost(request);
             String origin = request.getHeaders().get(HttpHeader.ORIGIN);
@@ -68,7 +72,7 @@ final class HttpEdge extends Handler.Wrapper {
             }
             if (config.httpToken() != null && (route == null || !route.open())) checkToken(request);
             if (data) {
-                encode.handle(x, route == Route.ENCODE_FILE);
+                encode.handle(x, route);
                 return true;
             }
         } catch (RuntimeException e) { // HttpError, WKRException; anything else is a logged 500

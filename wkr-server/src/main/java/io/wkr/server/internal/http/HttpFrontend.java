@@ -43,7 +43,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /encode}: a JSON input in, {@code {"result": ...}} out;
  *   <li>{@code POST /encode/file}: an uploaded file (the raw body; a multipart field {@code file}
  *       with {@code -http_allow_form_bodies}) in, the same envelope out;
- *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/}.
+ *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/};
+ *   <li>the original proxy's routes: {@code GET /status/server}, {@code GET /status/client}
+ *       ({@link LegacyStatus}), and the data routes {@code POST /encode_json}, {@code
+ *       /encode_img_bytes}, {@code /v1/encode_img_bytes} and {@code /encode_img_url} (fetched by
+ *       {@link UrlFetcher} from the hosts of {@code -http_fetch_hosts} only), which answer in its
+ *       {@code {"error_code", "error_message", "data"}} envelope.
  * </ul>
  *
  * <p>Every request first passes {@link HttpEdge} (Host, Origin, 405, token), which also runs the
@@ -61,6 +66,7 @@ public final class HttpFrontend implements AutoCloseable {
     private final ServerConfig config;
     private final PrometheusMetrics metrics = new PrometheusMetrics();
     private final ThreadPoolExecutor replies;
+    private final UrlFetcher fetcher;
     private final Javalin app;
 
     /**
@@ -74,7 +80,9 @@ public final class HttpFrontend implements AutoCloseable {
             Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory) {
         this.config = config;
         this.replies = replyExecutor(config);
-        HttpEdge edge = new HttpEdge(config, stats, new EncodeRoute(config, admission, replies, replyMemory));
+        this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
+        LegacyStatus.Counts counts = new LegacyStatus.Counts();
+        HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.addConnector((server, httpConfig) -> {
@@ -98,6 +106,10 @@ public final class HttpFrontend implements AutoCloseable {
             cfg.routes.get("/ready", ctx -> readiness(ctx, admission, ready));
             cfg.routes.get("/status", ctx -> ctx.contentType("application/json")
                     .result(StatusEncoding.json(status.get(), null)));
+            // the original proxy's status routes (docs/http.md, "The original's routes")
+            cfg.routes.get("/status/server", ctx -> ctx.contentType("application/json")
+                    .result(StatusEncoding.json(status.get(), LegacyStatus.IDENTITY)));
+            cfg.routes.get("/status/client", ctx -> json(ctx, 200, LegacyStatus.client(config, counts, status.get())));
             cfg.routes.get("/metrics", ctx -> ctx.contentType(PrometheusMetrics.CONTENT_TYPE)
                     .result(metrics.render(status.get())));
             cfg.routes.get("/", this::dashboard);
@@ -148,6 +160,7 @@ public final class HttpFrontend implements AutoCloseable {
     /** Writes the replies still queued (at most 5 s), then stops Jetty. */
     @Override
     public void close() {
+        fetcher.close();
         replies.shutdown();
         try {
             if (!replies.awaitTermination(5, TimeUnit.SECONDS)) logger.warn("HTTP replies still being written at stop");

@@ -11,9 +11,9 @@ import org.eclipse.jetty.http.MultiPartFormData;
 import org.eclipse.jetty.io.Content;
 
 /**
- * The uploaded file of a {@code multipart/form-data} body that is already in memory (only taken
- * with {@code -http_allow_form_bodies}): the field {@code file}, or else the first part with a
- * file name. Parsed by Jetty's parser from the body's bytes, never spilled to disk; anything
+ * A field of a {@code multipart/form-data} body that is already in memory (only taken with {@code
+ * -http_allow_form_bodies}): the uploaded file of {@code /encode/file} (the field {@code file}, or
+ * else the first part with a file name), the original's {@code img_bytes} and {@code img_url}. Parsed by Jetty's parser from the body's bytes, never spilled to disk; anything
  * malformed is a {@code BAD_REQUEST}.
  */
 final class Multipart {
@@ -23,9 +23,12 @@ final class Multipart {
     private Multipart() {}
 
     /**
-     * @throws BadRequestException when the body is not a form with a file
+     * The bytes of the field {@code field} (or, with {@code anyFile}, of the first part with a
+     * file name when there is no such field).
+     *
+     * @throws BadRequestException when the body is not a form with that field
      */
-    static byte[] file(byte[] body, String contentType, DecodeBudget budget) {
+    static byte[] file(byte[] body, String contentType, String field, boolean anyFile, DecodeBudget budget) {
         String boundary = MultiPart.extractBoundary(contentType);
         if (boundary == null || boundary.isEmpty()) throw new BadRequestException("multipart body without a boundary");
         MultiPartFormData.Parser parser = new MultiPartFormData.Parser(boundary);
@@ -45,8 +48,8 @@ final class Multipart {
         }
         if (parts == null) throw new BadRequestException("malformed multipart body: it ends before its last boundary");
         try (parts) {
-            MultiPart.Part file = parts.getFirst("file");
-            if (file == null) {
+            MultiPart.Part file = parts.getFirst(field);
+            if (file == null && anyFile) {
                 for (MultiPart.Part p : parts) {
                     if (p.getFileName() != null) {
                         file = p;
@@ -54,7 +57,7 @@ final class Multipart {
                     }
                 }
             }
-            if (file == null) throw new BadRequestException("no file in the form: send it in the field 'file'");
+            if (file == null) throw new BadRequestException("no file in the form: send it in the field '" + field + "'");
             long length = file.getLength();
             if (length <= 0) throw new BadRequestException("the file is empty: send its bytes");
             budget.charge(length);

@@ -14,6 +14,13 @@ enum Route {
     HEALTH("/health", false, false, true, "GET", "HEAD"),
     READY("/ready", false, false, false, "GET", "HEAD"),
     STATUS("/status", false, false, false, "GET", "HEAD"),
+    // The original's routes (wkr-serving's HTTP proxy): same names, its answer envelope.
+    STATUS_SERVER("/status/server", false, false, false, "GET", "HEAD"),
+    STATUS_CLIENT("/status/client", false, false, false, "GET", "HEAD"),
+    ENCODE_JSON("/encode_json", "Success."),
+    ENCODE_IMG_BYTES("/encode_img_bytes", "Success."),
+    V1_ENCODE_IMG_BYTES("/v1/encode_img_bytes", "Successful."),
+    ENCODE_IMG_URL("/encode_img_url", "Success."),
     METRICS("/metrics", false, false, false, "GET", "HEAD"),
     DASHBOARD("/", false, false, true, "GET", "HEAD"),
     ASSETS("/wkr-dashboard/", true, false, true, "GET", "HEAD"),
@@ -25,14 +32,29 @@ enum Route {
     private final boolean open;
     private final Set<String> methods;
     private final String allow;
+    private final String legacySuccess;
+
+    /** A data route of the original's proxy: answers {@code {"error_code", "error_message", "data"}}. */
+    Route(String path, String legacySuccess) {
+        this(path, false, true, false, legacySuccess, new String[] {"POST"});
+    }
 
     Route(String path, boolean prefix, boolean data, boolean open, String... methods) {
+        this(path, prefix, data, open, null, methods);
+    }
+
+    Route(String path, boolean prefix, boolean data, boolean open, String legacySuccess, String[] methods) {
+        this.legacySuccess = legacySuccess;
         this.path = path;
         this.prefix = prefix;
         this.data = data;
         this.open = open;
         this.methods = Set.of(methods);
         this.allow = String.join(", ", methods) + ", OPTIONS";
+    }
+
+    String path() {
+        return path;
     }
 
     /** The route of a path (one trailing slash ignored, as Javalin does), or null. */
@@ -47,6 +69,14 @@ enum Route {
     /** A data route: the body is a model input. */
     boolean data() {
         return data;
+    }
+
+    /**
+     * The {@code error_message} of a success on a route of the original's proxy, whose answers
+     * are {@code {"error_code", "error_message", "data"}}; null on wkr's own routes.
+     */
+    String legacySuccess() {
+        return legacySuccess;
     }
 
     /** Served without a token. */
