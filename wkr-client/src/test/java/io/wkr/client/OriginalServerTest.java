@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
+import io.wkr.protocol.WKRException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,7 +39,9 @@ class OriginalServerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private static final String SERVER = String.join("\n",
-            "import json, pickle, sys, time, zlib, zmq, numpy as np",
+            "import json, os, pickle, sys, time, zlib, zmq, numpy as np",
+            "class Hostile:                                                   # what an original server could send back",
+            "    def __reduce__(self): return (os.system, ('echo pwned',))",
             "protocol, version = sys.argv[1], sys.argv[2]",
             "ctx = zmq.Context()",
             "frontend = ctx.socket(zmq.PULL); port = frontend.bind_to_random_port('tcp://127.0.0.1')",
@@ -74,11 +77,14 @@ class OriginalServerTest {
             "        info = json.loads(msg_info)",
             "        x = np.frombuffer(msg, dtype=info['dtype']).reshape(info['shape'])",
             "        out = [msg, json.dumps({'dtype': str(x.dtype), 'shape': x.shape}).encode()]",
+            "        print('got', describe(x), flush=True)",
             "    else:                                                        # decode_object / send_object",
             "        info = json.loads(msg_info)",
             "        x = pickle.loads(zlib.decompress(msg) if info['compress'] == 1 else msg)",
-            "        out = [pickle.dumps(x, protocol=-1), json.dumps({'protocol': -1, 'compress': 0}).encode()]",
-            "    print('got', describe(x), flush=True)",
+            "        print('got', describe(x), flush=True)",
+            "        if x == 'hostile': x = Hostile()",
+            "        if x == 'compress': out = [zlib.compress(pickle.dumps(x, protocol=-1)), json.dumps({'protocol': -1, 'compress': 1}).encode()]",
+            "        else: out = [pickle.dumps(x, protocol=-1), json.dumps({'protocol': -1, 'compress': 0}).encode()]",
             "    sender.send_multipart([client, req_id] + out)",
             "    answers += 1",
             "print('counts', status_requests, data_requests, answers, flush=True)");
@@ -195,18 +201,26 @@ class OriginalServerTest {
                 assertThat(a.shape()).containsExactly(2, 3);
                 assertThat(a.toFloatArray()).containsExactly(floats(2, 3, 0.5f).toFloatArray());
                 assertThat(client.encode(List.of("a", 2L))).isEqualTo(List.of("a", 2L));
+                assertThat(client.encode("compress")).isEqualTo("compress");
+                // a reply naming a global outside the allow-list runs nothing here and fails that call only
+                assertThatThrownBy(() -> client.encode("hostile")).isInstanceOf(WKRException.class)
+                        .hasMessageContaining("cannot decode the reply").hasMessageContaining("posix.system is not allowed");
+                assertThat(client.encode("after")).isEqualTo("after");
                 assertThat(client.serverStatus()).containsEntry("protocol", "obj");
             }
             List<String> lines = server.finish();
-            assertCounts(lines, 4);
-            assertThat(starting(lines, "info ")).hasSize(4).allMatch(l -> l.equals("info {\"protocol\":-1,\"compress\":0}"),
+            assertCounts(lines, 7);
+            assertThat(starting(lines, "info ")).hasSize(7).allMatch(l -> l.equals("info {\"protocol\":-1,\"compress\":0}"),
                     "the original's obj info");
             assertThat(starting(lines, "got ")).containsExactly(
                     "got ndarray float32 [5, 5] True",
                     "got str 'hello'",
                     "got {name: str 'zeros', array: ndarray float32 [2, 3] True, list: [int 1, str 'two', float 3.0], "
                             + "nested: {ok: bool True}}",
-                    "got [str 'a', int 2]");
+                    "got [str 'a', int 2]",
+                    "got str 'compress'",
+                    "got str 'hostile'",
+                    "got str 'after'");
         }
     }
 
