@@ -24,7 +24,8 @@ import java.util.UUID;
  *     #MAX_TIMEOUT} (about 146 years) saturates to it, which the server reads as no deadline
  * @param protocol must match the server's {@code -protocol}
  * @param objClasses classes the {@code obj} protocol may carry, in the server worker's order
- * @param checkVersion refuse a server whose major wkr version differs
+ * @param checkVersion refuse a server whose major wkr version ({@code wkr_version}) differs; for an
+ *     original Python server, one whose {@code server_version} is not {@code 2.x}
  * @param ignoreAllChecks skip the protocol and version checks (the connection handshake that
  *     protects the first reply still runs)
  */

@@ -54,7 +54,13 @@ final class Connection implements AutoCloseable {
     private static final long SWEEP_NANOS = 50_000_000L;
 
     private final ClientConfig config;
-    private final PayloadCodec codec;
+    /**
+     * Set once by the constructor after the handshake ({@link Handshake#codecFor}), before any
+     * data request; volatile because the receiver thread, already running, decodes with it.
+     */
+    private volatile PayloadCodec codec;
+    /** The server is an original Python one (its status has no {@code wkr_version}). */
+    private volatile boolean original;
     private final byte[] identity;
     private final String endpoint;
     private final ZMQ.Socket push;
@@ -102,6 +108,8 @@ final class Connection implements AutoCloseable {
             serverStatusAtConnect = Handshake.awaitStatus(() -> send(null, true, true), p -> pending.remove(p.id, p),
                     config.timeout(), endpoint);
             if (!config.ignoreAllChecks()) Handshake.check(config, serverStatusAtConnect, endpoint);
+            original = Handshake.isOriginal(serverStatusAtConnect);
+            codec = Handshake.codecFor(config, original, codec);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -128,7 +136,10 @@ final class Connection implements AutoCloseable {
         return send(input, false, true).copy();
     }
 
-    /** The server's {@code SHOW_CONFIG} reply as JSON (empty when it was not JSON). */
+    /**
+     * The server's {@code SHOW_CONFIG} reply: wkr's JSON status, or an original Python server's
+     * pickled dict (empty when it was neither).
+     */
     @SuppressWarnings("unchecked")
     public Map<String, Object> serverStatus() {
         return (Map<String, Object>) awaitReading(send(null, true, false));
@@ -154,7 +165,8 @@ final class Connection implements AutoCloseable {
         }
         PayloadCodec.Encoded enc = status
                 ? new PayloadCodec.Encoded(Wire.SHOW_CONFIG, Json.writeBytes(Map.of(Wire.INFO_FORMAT, "json")))
-                : codec.encode(input, config.timeout().toMillis());
+                // an original server knows no deadline: it gets exactly its own client's info
+                : codec.encode(input, original ? 0 : config.timeout().toMillis());
         long id = ids.next();
         Pending p = new Pending(id, status, System.nanoTime() + config.timeout().toNanos(), async);
         pending.put(id, p);

@@ -1,6 +1,10 @@
 package io.wkr.client;
 
+import io.wkr.protocol.DecodeLimits;
 import io.wkr.protocol.ErrorCode;
+import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.PickleCodec;
+import io.wkr.protocol.Protocol;
 import io.wkr.protocol.RequestTimeoutException;
 import io.wkr.protocol.WKRException;
 import io.wkr.protocol.Wire;
@@ -29,7 +33,8 @@ final class Handshake {
      *
      * @param sendStatus sends a status request whose reply the receiver thread completes
      * @param forget drops a request whose reply is no longer wanted
-     * @return the answer, or an empty map when it was not JSON (a Python server's pickle)
+     * @return the answer: wkr's JSON status, an original Python server's pickled dict, or an
+     *     empty map when it was neither
      * @throws RequestTimeoutException when no attempt is answered within {@code timeout}
      */
     @SuppressWarnings("unchecked")
@@ -66,28 +71,55 @@ final class Handshake {
     }
 
     /**
-     * Checks that the server speaks the client's protocol and, with {@code checkVersion}, has the
-     * same major wkr version.
+     * True when the status is an original Python server's: wkr's status always carries {@code
+     * wkr_version}, the original's never does (an empty status, one nothing could read, counts as
+     * the original's too).
+     */
+    static boolean isOriginal(Map<String, Object> status) {
+        return !status.containsKey("wkr_version");
+    }
+
+    /**
+     * The codec a connection speaks: {@code fallback} (Kryo for {@code obj}) with a wkr server,
+     * and with an original one in {@code obj} mode the original client's pickles ({@link
+     * PickleCodec}: info {@code {"protocol": -1, "compress": 0}}, pickled replies read by the
+     * restricted reader). {@code numpy} frames are the same for both.
+     */
+    static PayloadCodec codecFor(ClientConfig config, boolean original, PayloadCodec fallback) {
+        if (!original || config.protocol() != Protocol.OBJ) return fallback;
+        return new PickleCodec(DecodeLimits.DEFAULT, PickleCodec.DEFAULT_MAX_INFLATED_BYTES);
+    }
+
+    /**
+     * Checks that the server speaks the client's protocol and, with {@code checkVersion}, that its
+     * version fits: the same major wkr version ({@code wkr_version}) for a wkr server; for an
+     * original Python server (a pickled status without {@code wkr_version}) the same major
+     * {@code server_version} as the original protocol wkr speaks ({@value Wire#COMPAT_SERVER_VERSION}),
+     * where the original client asks for the exact string.
      *
      * @throws IllegalStateException saying what does not match
      */
     static void check(ClientConfig config, Map<String, Object> status, String endpoint) {
         if (status.isEmpty()) {
-            throw new IllegalStateException("the server at " + endpoint + " did not send a JSON status: not a wkr "
-                    + "server? (set ignoreAllChecks to skip the checks)");
+            throw new IllegalStateException("the server at " + endpoint + " answered the status request with "
+                    + "neither a JSON status nor a pickled dict: not a wkr or wkr-serving server? (set "
+                    + "ignoreAllChecks to skip the checks)");
         }
+        boolean original = isOriginal(status);
         Object protocol = status.get("protocol");
-        if (!config.protocol().wireName().equals(protocol)) {
-            throw new IllegalStateException("protocol mismatch: client " + config.protocol().wireName() + ", server "
-                    + protocol + " at " + endpoint);
+        if (!(protocol instanceof String p && config.protocol().wireName().equalsIgnoreCase(p))) {
+            throw new IllegalStateException("protocol mismatch: client " + config.protocol().wireName() + ", "
+                    + (original ? "original Python server " : "server ") + protocol + " at " + endpoint);
         }
-        if (config.checkVersion()) {
-            Object v = status.get("wkr_version");
-            String server = v == null ? "?" : v.toString();
-            if (!major(server).equals(major(Wire.WKR_VERSION))) {
-                throw new IllegalStateException("version mismatch: client " + Wire.WKR_VERSION + ", server " + server
-                        + " at " + endpoint + " (set checkVersion false to skip)");
-            }
+        if (!config.checkVersion()) return;
+        String key = original ? "server_version" : "wkr_version";
+        String mine = original ? Wire.COMPAT_SERVER_VERSION : Wire.WKR_VERSION;
+        Object v = status.get(key);
+        String server = v == null ? "?" : v.toString();
+        if (!major(server).equals(major(mine))) {
+            throw new IllegalStateException("version mismatch: client " + mine + ", " + (original
+                    ? "original Python server " : "server ") + server + " (" + key + ") at " + endpoint
+                    + " (set checkVersion false to skip)");
         }
     }
 

@@ -2,6 +2,7 @@ package io.wkr.client;
 
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;
+import io.wkr.protocol.PickleCodec;
 import io.wkr.protocol.WKRException;
 import io.wkr.protocol.Wire;
 import io.wkr.protocol.internal.Json;
@@ -36,7 +37,7 @@ final class Pending extends CompletableFuture<Object> {
             if (Wire.is(info, Wire.EXCEPTION)) {
                 completeExceptionally(ErrorCode.parse(payload));
             } else if (status) {
-                complete(parseStatus(payload));
+                complete(parseStatus(payload, info));
             } else {
                 complete(codec.decode(payload, Json.parseObject(info)));
             }
@@ -46,11 +47,21 @@ final class Pending extends CompletableFuture<Object> {
         }
     }
 
-    private static Map<String, Object> parseStatus(byte[] payload) {
+    /**
+     * A status reply: JSON from a wkr server (asked for with {@code {"format":"json"}}), or the
+     * pickled dict of an original Python server (info {@code {"protocol": -1, "compress": 0}}),
+     * read by the restricted pickle reader; an empty map when it is neither.
+     */
+    static Map<String, Object> parseStatus(byte[] payload, byte[] info) {
         try {
             return Json.parseObject(payload);
-        } catch (IllegalArgumentException e) {
-            return Map.of(); // a pickled status from a Python server: never unpickled here
+        } catch (IllegalArgumentException notJson) {
+            // not JSON: an original server's pickled dict, or nothing this client can read
+        }
+        try {
+            return PickleCodec.decodeStatus(payload, Json.parseObject(info));
+        } catch (RuntimeException e) {
+            return Map.of();
         }
     }
 }

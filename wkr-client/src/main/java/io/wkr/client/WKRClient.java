@@ -35,6 +35,12 @@ import org.zeromq.ZContext;
  * answered), so the first reply is never lost to the PUB/SUB slow-joiner race; unless {@code
  * ignoreAllChecks}, it also checks the server's protocol and version. Errors come back as the
  * {@link WKRException} subclass of their wire code.
+ *
+ * <p>It also calls an original Python wkr-serving server, with the same default checks: such a
+ * server answers the status request with a pickled dict (no {@code wkr_version}), which the client
+ * reads with the restricted pickle reader and checks against {@code protocol} and the major number
+ * of {@code server_version}; in {@code obj} mode the client then sends and reads the original
+ * client's pickles instead of Kryo ({@code docs/protocol.md}, "Python clients").
  */
 public final class WKRClient implements AutoCloseable {
     private final ZContext context;
@@ -105,7 +111,10 @@ public final class WKRClient implements AutoCloseable {
         return connection.encodeAsync(input);
     }
 
-    /** The server's configuration and live statistics (its {@code SHOW_CONFIG} reply). */
+    /**
+     * The server's configuration and live statistics (its {@code SHOW_CONFIG} reply: wkr's JSON
+     * status, or an original Python server's pickled dict read as Java values).
+     */
     public Map<String, Object> serverStatus() {
         return connection.serverStatus();
     }

@@ -1,5 +1,6 @@
 package io.wkr.protocol;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -35,6 +36,25 @@ public final class PickleCodec implements PayloadCodec {
      */
     public static boolean isPickleInfo(Map<String, Object> info) {
         return info != null && info.containsKey("protocol") && !info.containsKey("codec");
+    }
+
+    /**
+     * Reads the pickled status dict an original Python server answers {@code SHOW_CONFIG} with
+     * ({@code pickle.dumps(dict)}, info {@code {"protocol": -1, "compress": 0}}) with the
+     * restricted reader, within {@link DecodeLimits#DEFAULT}: keys become strings, numpy scalars
+     * (the sink's statistics) Java numbers.
+     *
+     * @throws BadRequestException when the payload is not a pickle the reader accepts, or not a dict
+     */
+    public static Map<String, Object> decodeStatus(byte[] payload, Map<String, Object> info) {
+        if (!isPickleInfo(info)) throw new BadRequestException(PROTOCOL + ": info " + info + " is not a pickle's");
+        Object v = new PickleCodec(DecodeLimits.DEFAULT, DEFAULT_MAX_INFLATED_BYTES).decode(payload, info);
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new BadRequestException(PROTOCOL + ": a status is a dict, got " + (v == null ? "None" : v.getClass().getSimpleName()));
+        }
+        Map<String, Object> status = new LinkedHashMap<>();
+        m.forEach((k, x) -> status.put(String.valueOf(k), x));
+        return status;
     }
 
     @Override

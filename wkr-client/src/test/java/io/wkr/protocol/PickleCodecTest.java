@@ -159,6 +159,19 @@ class PickleCodecTest {
     }
 
     @Test
+    void shouldReadAnOriginalServersStatusDictWithStringKeysAndRefuseAnythingElse() {
+        Map<Object, Object> status = new LinkedHashMap<>();
+        status.put("protocol", "numpy");
+        status.put(7, List.of(-1L));
+        assertThat(PickleCodec.decodeStatus(PickleEncoder.encode(status), PLAIN))
+                .containsExactly(Map.entry("protocol", "numpy"), Map.entry("7", List.of(-1L)));
+        assertThatThrownBy(() -> PickleCodec.decodeStatus(PickleEncoder.encode(List.of("x")), PLAIN))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("a status is a dict, got");
+        assertThatThrownBy(() -> PickleCodec.decodeStatus(PickleEncoder.encode(status), Map.of("format", "json")))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("is not a pickle's");
+    }
+
+    @Test
     void shouldRefuseToWriteWhatAPickleCannotCarryOrAValueThatContainsItself() {
         assertThatThrownBy(() -> codec.encodeReply(new StringBuilder("x"), PLAIN))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot write java.lang.StringBuilder");
