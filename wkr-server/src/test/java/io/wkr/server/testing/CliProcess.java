@@ -53,6 +53,12 @@ public final class CliProcess implements AutoCloseable {
         return new CliProcess(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start());
     }
 
+    /** Starts {@code command} (a launcher script, say) in {@code dir}, its output read as the others'. */
+    public static CliProcess startCommand(Path dir, List<String> command) throws IOException {
+        return new CliProcess(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start());
+    }
+
     private void copy(InputStream in) {
         byte[] buf = new byte[8192];
         try {

@@ -1,12 +1,13 @@
-package io.wkr.server.cli;
+package io.wkr.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.server.testing.CliProcess;
 import io.wkr.server.testing.DebianPython;
-import io.wkr.server.testing.EchoTestWorker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * port=..., port_out=..., check_version=False)} then {@code bc.encode(np.zeros((5, 5)))}), frame
  * for frame, with the client's default {@code obj} protocol: Debian's {@code python3} sends what
  * the original client sends (reference §2.1 to §2.3, §2.9, §6.1) to a server started by {@code
- * wkr-serving-start -protocol obj} in its own JVM with an echo worker, and reads every reply the
+ * wkr-serving-start -protocol obj} through scripts/wkr-serving-start with the example echo worker ({@link EchoWorker}), and reads every reply the
  * way the client does ({@code json.loads} on frame 3, {@code zlib} when it says {@code compress},
  * {@code pickle.loads} on frame 2).
  */
@@ -67,12 +68,24 @@ class GettingStartedObjFramesTest {
 
     @Test
     void shouldAnswerTheGettingStartedExampleInTheClientsDefaultObjProtocol() throws Exception {
-        try (CliProcess server = CliProcess.start(dir, ServingStart.class, EchoTestWorker.class.getName(),
+        try (CliProcess server = CliProcess.startCommand(dir, List.of(launcher(), EchoWorker.class.getName(),
+                "-cp", checkout().resolve("examples/target/classes").toString(),
                 "-port_in", "0", "-port_out", "0", "-ip", "127.0.0.1", "-protocol", "obj",
-                "-token_file", dir.resolve("admin.token").toString())) {
+                "-token_file", dir.resolve("admin.token").toString()))) {
             int[] ports = server.awaitReady(WAIT);
             String out = DebianPython.run(CLIENT.replace("PORTS", ports[0] + ", " + ports[1]), new byte[0], WAIT);
             assertThat(out).contains("status obj 2.1.0").contains("encode float64 (5, 5)").contains("compressed float64 (5, 5)");
         }
+    }
+
+    /** The checkout: the examples module's parent, whose scripts/ hold the launchers. */
+    private static Path checkout() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.exists(here.resolve("scripts/wkr-serving-start")) ? here : here.getParent();
+    }
+
+    /** {@code scripts/wkr-serving-start}, as a user of the getting-started guide runs it. */
+    private static String launcher() {
+        return checkout().resolve("scripts/wkr-serving-start").toString();
     }
 }

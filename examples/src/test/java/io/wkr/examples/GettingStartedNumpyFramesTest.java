@@ -1,12 +1,13 @@
-package io.wkr.server.cli;
+package io.wkr.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.server.testing.CliProcess;
 import io.wkr.server.testing.DebianPython;
-import io.wkr.server.testing.EchoTestWorker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * constructor's {@code SHOW_CONFIG} once, its reply read with {@code force_protocol='obj'} (a
  * pickled dict), then {@code bc.encode(np.zeros((5, 5)))} as {@code send_ndarray} sends it (the
  * array's raw memory, info {@code jsonapi.dumps({"dtype": "float64", "shape": (5, 5)})}), to a
- * server started by {@code wkr-serving-start -protocol numpy} in its own JVM with an echo worker,
+ * server started by {@code wkr-serving-start -protocol numpy} through scripts/wkr-serving-start with the example echo worker ({@link EchoWorker}),
  * and reads the reply as {@code recv_ndarray} does ({@code np.frombuffer(frame2,
  * dtype=info['dtype']).reshape(info['shape'])}).
  */
@@ -75,12 +76,24 @@ class GettingStartedNumpyFramesTest {
 
     @Test
     void shouldAnswerTheGettingStartedExampleInTheNumpyProtocol() throws Exception {
-        try (CliProcess server = CliProcess.start(dir, ServingStart.class, EchoTestWorker.class.getName(),
+        try (CliProcess server = CliProcess.startCommand(dir, List.of(launcher(), EchoWorker.class.getName(),
+                "-cp", checkout().resolve("examples/target/classes").toString(),
                 "-port_in", "0", "-port_out", "0", "-ip", "127.0.0.1", "-protocol", "numpy",
-                "-token_file", dir.resolve("admin.token").toString())) {
+                "-token_file", dir.resolve("admin.token").toString()))) {
             int[] ports = server.awaitReady(WAIT);
             String out = DebianPython.run(CLIENT.replace("PORTS", ports[0] + ", " + ports[1]), new byte[0], WAIT);
             assertThat(out).contains("status numpy 2.1.0").contains("encode float64 (5, 5)").contains("compact float32 (2, 3)");
         }
+    }
+
+    /** The checkout: the examples module's parent, whose scripts/ hold the launchers. */
+    private static Path checkout() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.exists(here.resolve("scripts/wkr-serving-start")) ? here : here.getParent();
+    }
+
+    /** {@code scripts/wkr-serving-start}, as a user of the getting-started guide runs it. */
+    private static String launcher() {
+        return checkout().resolve("scripts/wkr-serving-start").toString();
     }
 }
