@@ -78,6 +78,42 @@ final class EncodeRoute {
                     + "-http_fetch_hosts HOSTS (the hosts it may fetch from) to enable " + Route.ENCODE_IMG_URL.path()
                     + ", or send the image itself to /encode_img_bytes");
         }
+        read(x, (body, reservation, deadline) -> admit(x, route, type, body, reservation, deadline));
+    }
+
+    /** Decodes a body that has been read into a worker input, charging what it allocates to {@code reservation}. */
+    interface Decoder {
+        Object input(byte[] body, Reservation reservation);
+    }
+
+    /**
+     * Handles a data request of another protocol ({@link OipRoutes}): the same refusals before the
+     * body, the same body reading, the same queue; {@code decoder} makes the worker input.
+     */
+    void receive(Exchange x, Decoder decoder) {
+        String type = mediaType(x.request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+        if (FORM_TYPES.contains(type) && !config.httpAllowFormBodies()) {
+            throw new HttpError(415, ErrorCode.BAD_REQUEST, "Content-Type " + type + " is refused on data routes (any web "
+                    + "page can send it without a CORS preflight): send application/json or application/octet-stream");
+        }
+        read(x, (body, reservation, deadline) -> {
+            try {
+                reservation.bodyRead(body.length);
+                queue(x, decoder.input(body, reservation), reservation, deadline);
+            } catch (RuntimeException e) {
+                reservation.release();
+                x.fail(e);
+            }
+        });
+    }
+
+    private interface BodyDone {
+        void body(byte[] body, Reservation reservation, long deadline);
+    }
+
+    /** The refusals that need no body (413, a bad timeout, 429, 503), then the body, read without blocking. */
+    private void read(Exchange x, BodyDone done) {
+        Request request = x.request;
         long declared = request.getLength();
         if (declared > config.maxRequestBytes()) {
             throw new HttpError(413, ErrorCode.BAD_REQUEST, "the body of " + declared
@@ -95,7 +131,7 @@ final class EncodeRoute {
         new BodyReader(request, declared, config.maxRequestBytes(), reservation, new BodyReader.Listener() {
             @Override
             public void body(byte[] body) {
-                admit(x, route, type, body, reservation, deadline);
+                done.body(body, reservation, deadline);
             }
 
             @Override

@@ -41,6 +41,7 @@ final class Exchange {
     private final String legacySuccess;
     private final LegacyStatus.Counts counts;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile ReplyFormat format;
 
     /**
      * @param stats the counters to answer into, or null for a request that is not a data request
@@ -63,6 +64,19 @@ final class Exchange {
         this.arrivalNanos = System.nanoTime();
         if (stats != null) stats.received();
         if (this.counts != null) this.counts.received();
+    }
+
+    /** Answers in {@code format}'s bodies from now on (the Open Inference Protocol's, for one). */
+    void format(ReplyFormat format) {
+        this.format = format;
+    }
+
+    /** Answers a small JSON document that is no model's result (metadata, health), unless answered already. */
+    void json(int status, byte[] body) {
+        if (!answered.compareAndSet(false, true)) return;
+        if (counts != null) counts.answered();
+        if (stats != null) stats.completed(arrivalNanos, status < 400 ? null : ErrorCode.BAD_REQUEST);
+        write(status, "application/json", List.of(ByteBuffer.wrap(body)), body.length, () -> {});
     }
 
     /** Answers with the status and code a failure stands for (an unexpected one is a logged 500). */
@@ -104,8 +118,14 @@ final class Exchange {
             body.put("latency_ms", (System.nanoTime() - arrivalNanos) / 1e6);
         }
         ReplyBuffer buffer = new ReplyBuffer(budget, held);
+        ReplyFormat f = format;
+        String contentType = "application/json";
         try {
-            ResultJson.MAPPER.writeValue(buffer, body);
+            if (f != null) {
+                contentType = f.result(output, buffer, response.getHeaders());
+            } else {
+                ResultJson.MAPPER.writeValue(buffer, body);
+            }
         } catch (IOException | RuntimeException e) {
             buffer.release();
             ReplyBuffer.Full full = fullIn(e);
@@ -117,7 +137,7 @@ final class Exchange {
             return;
         }
         if (stats != null) stats.completed(arrivalNanos, null);
-        write(200, buffer.buffers(), buffer.size(), buffer::release);
+        write(200, contentType, buffer.buffers(), buffer.size(), buffer::release);
     }
 
     private static ReplyBuffer.Full fullIn(Throwable t) {
@@ -130,8 +150,10 @@ final class Exchange {
     private void writeError(int status, ErrorCode code, String message, String[] header) {
         if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         if (header != null) response.getHeaders().put(header[0], header[1]);
-        byte[] bytes = legacySuccess != null ? legacyBody(status, message) : errorBody(code, message);
-        write(status, List.of(ByteBuffer.wrap(bytes)), bytes.length, () -> {});
+        ReplyFormat f = format;
+        byte[] bytes = f != null ? f.error(code, message) : legacySuccess != null ? legacyBody(status, message)
+                : errorBody(code, message);
+        write(status, "application/json", List.of(ByteBuffer.wrap(bytes)), bytes.length, () -> {});
     }
 
     /** {@code {"error": {"code": ..., "message": ...}}} */
@@ -164,9 +186,9 @@ final class Exchange {
     }
 
     /** Writes a JSON body without blocking; {@code done} runs once it is sent or has failed. */
-    private void write(int status, List<ByteBuffer> buffers, long length, Runnable done) {
+    private void write(int status, String contentType, List<ByteBuffer> buffers, long length, Runnable done) {
         response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
         new IteratingCallback() {
             private int next;

@@ -41,8 +41,10 @@ final class HttpEdge extends Handler.Wrapper {
     private final ServerStats stats;
     private final EncodeRoute encode;
     private final LegacyStatus.Counts counts;
+    private final OipRoutes oip;
 
-    HttpEdge(ServerConfig config, ServerStats stats, LegacyStatus.Counts counts, EncodeRoute encode) {
+    HttpEdge(ServerConfig config, ServerStats stats, LegacyStatus.Counts counts, EncodeRoute encode, OipRoutes oip) {
+        this.oip = oip;
         this.counts = counts;
         this.config = config;
         this.stats = stats;
@@ -70,7 +72,11 @@ final class HttpEdge extends Handler.Wrapper {
                 throw new HttpError(405, ErrorCode.BAD_REQUEST, method + " is not allowed on " + path + "; use "
                         + route.allow().replace(", OPTIONS", ""), "Allow", route.allow());
             }
-            if (config.httpToken() != null && (route == null || !route.open())) checkToken(request);
+            if (config.httpToken() != null && (route == null || !route.open()) && !OipRoutes.open(path)) checkToken(request);
+            if (route == Route.OIP) {
+                oip.handle(x, path, method);
+                return true;
+            }
             if (data) {
                 encode.handle(x, route);
                 return true;

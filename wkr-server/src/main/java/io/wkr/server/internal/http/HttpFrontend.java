@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /encode}: a JSON input in, {@code {"result": ...}} out;
  *   <li>{@code POST /encode/file}: an uploaded file (the raw body; a multipart field {@code file}
  *       with {@code -http_allow_form_bodies}) in, the same envelope out;
+ *   <li>the Open Inference Protocol (KServe v2) under {@code /v2} ({@link OipRoutes});
  *   <li>{@code GET /}: the dashboard, with its assets under {@code /wkr-dashboard/};
  *   <li>the original proxy's routes: {@code GET /status/server}, {@code GET /status/client}
  *       ({@link LegacyStatus}), and the data routes {@code POST /encode_json}, {@code
@@ -82,7 +83,8 @@ public final class HttpFrontend implements AutoCloseable {
         this.replies = replyExecutor(config);
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
-        HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher));
+        EncodeRoute encode = new EncodeRoute(config, admission, replies, replyMemory, fetcher);
+        HttpEdge edge = new HttpEdge(config, stats, counts, encode, new OipRoutes(config, admission, status, ready, encode));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.addConnector((server, httpConfig) -> {

@@ -21,6 +21,8 @@ enum Route {
     ENCODE_IMG_BYTES("/encode_img_bytes", "Success."),
     V1_ENCODE_IMG_BYTES("/v1/encode_img_bytes", "Successful."),
     ENCODE_IMG_URL("/encode_img_url", "Success."),
+    // The Open Inference Protocol (KServe v2), answered at the edge by OipRoutes; POSTs count as data requests.
+    OIP("/v2", true, true, false, "GET", "HEAD", "POST"),
     METRICS("/metrics", false, false, false, "GET", "HEAD"),
     DASHBOARD("/", false, false, true, "GET", "HEAD"),
     ASSETS("/wkr-dashboard/", true, false, true, "GET", "HEAD"),
