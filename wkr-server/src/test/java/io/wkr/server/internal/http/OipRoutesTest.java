@@ -158,6 +158,12 @@ class OipRoutesTest extends ScriptedHttpServer {
                 "Inference-Header-Content-Length", Integer.toString(head.length));
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(json(bad).get("error").toString()).contains("inputs[0].parameters.binary_data_size");
+
+        byte[] short8 = header.replace("\"binary_data_size\":12", "\"binary_data_size\":8").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> mismatch = http.send("POST", INFER, ByteBuffer.allocate(short8.length + 8).put(short8).array(),
+                "Content-Type", "application/octet-stream", "Inference-Header-Content-Length", Integer.toString(short8.length));
+        assertThat(mismatch.statusCode()).isEqualTo(400);
+        assertThat(json(mismatch).get("error").toString()).contains("inputs[0] binary data is 8 bytes", "[3] takes 12");
     }
 
     @Test
