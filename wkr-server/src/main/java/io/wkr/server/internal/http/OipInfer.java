@@ -114,13 +114,7 @@ final class OipInfer {
         List<Object> values = null;
         Tensor tensor = null;
         if (size != null) {
-            if (!(size instanceof Integer n) || n < 0 || n != body.length - headerLength) {
-                throw new BadRequestException(field + ".parameters.binary_data_size must be the " + (body.length - headerLength)
-                        + " bytes after the JSON header, got " + size);
-            }
-            if (in.get("data") != null) throw new BadRequestException(field + " has both 'data' and binary_data_size");
-            byte[] raw = Arrays.copyOfRange(body, headerLength, body.length);
-            reservation.charge(raw.length);
+            byte[] raw = binary(in, size, field, body, headerLength, reservation);
             if (dtype == null) values = OipTensors.bytesElements(raw, count, field + " binary data");
             else tensor = OipTensors.fromBinary(dtype, shape, raw, field + " binary data");
         } else {
@@ -128,18 +122,8 @@ final class OipInfer {
                 throw new BadRequestException(field + ": binary data follows the JSON header but the input has no "
                         + "parameters.binary_data_size");
             }
-            values = OipTensors.flatten(in.get("data"), field + ".data");
-            if (values.size() != count) {
-                throw new BadRequestException(field + ".data has " + values.size() + " elements but " + field + ".shape "
-                        + Arrays.toString(shape) + " holds " + count);
-            }
-            if (dtype == null) {
-                for (int i = 0; i < values.size(); i++) {
-                    if (!(values.get(i) instanceof String)) {
-                        throw new BadRequestException(field + ".data[" + i + "] must be a string for BYTES");
-                    }
-                }
-            } else {
+            values = jsonData(in.get("data"), dtype == null, shape, count, field);
+            if (dtype != null) {
                 reservation.charge(count * dtype.byteSize());
                 tensor = OipTensors.fromJson(dtype, shape, values, field + ".data");
             }
@@ -157,6 +141,33 @@ final class OipInfer {
         obj.put("shape", Arrays.stream(shape).boxed().toList());
         obj.put("data", tensor != null ? new Reply(null, null, false).values(tensor) : values);
         return obj;
+    }
+
+    /** The binary data of an input: the rest of the body after the JSON header, all of it. */
+    private static byte[] binary(Map<?, ?> in, Object size, String field, byte[] body, int headerLength,
+            Reservation reservation) {
+        if (!(size instanceof Integer n) || n < 0 || n != body.length - headerLength) {
+            throw new BadRequestException(field + ".parameters.binary_data_size must be the " + (body.length - headerLength)
+                    + " bytes after the JSON header, got " + size);
+        }
+        if (in.get("data") != null) throw new BadRequestException(field + " has both 'data' and binary_data_size");
+        reservation.charge(n);
+        return Arrays.copyOfRange(body, headerLength, body.length);
+    }
+
+    /** The values of {@code data}, flat, as many as the shape holds (strings for BYTES). */
+    private static List<Object> jsonData(Object data, boolean bytes, int[] shape, long count, String field) {
+        List<Object> values = OipTensors.flatten(data, field + ".data");
+        if (values.size() != count) {
+            throw new BadRequestException(field + ".data has " + values.size() + " elements but " + field + ".shape "
+                    + Arrays.toString(shape) + " holds " + count);
+        }
+        for (int i = 0; bytes && i < values.size(); i++) {
+            if (!(values.get(i) instanceof String)) {
+                throw new BadRequestException(field + ".data[" + i + "] must be a string for BYTES");
+            }
+        }
+        return values;
     }
 
     /**

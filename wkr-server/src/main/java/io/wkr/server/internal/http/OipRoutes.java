@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * The Open Inference Protocol (KServe v2) over REST, with the Triton extensions its tools need
  * first: {@code GET /v2}, {@code /v2/health/live}, {@code /v2/health/ready}, {@code
  * /v2/models/{m}}, {@code /v2/models/{m}/ready}, {@code /v2/models/{m}/config}, {@code
- * /v2/models/{m}/stats} and {@code POST /v2/models/{m}/infer} (an optional {@code
+ * /v2/models/{m}/stats} (and {@code /v2/models/stats}, all models: the one) and {@code POST /v2/models/{m}/infer} (an optional {@code
  * /versions/{v}} after the model name is taken and ignored). A server serves one model, named by
  * {@code -model_name} or else the worker class's simple name. Its one input ({@code INPUT0}) and
  * one output ({@code OUTPUT0}) have shape {@code [-1]} and the datatype of the server's protocol
@@ -66,6 +66,7 @@ final class OipRoutes {
             case PREFIX -> only(get, method, p, () -> x.json(200, json(serverMetadata())));
             case PREFIX + "/health/live" -> only(get, method, p, () -> x.json(200, json(Map.of("live", true))));
             case PREFIX + "/health/ready" -> only(get, method, p, () -> x.json(ready() ? 200 : 503, json(Map.of("ready", ready()))));
+            case PREFIX + "/models/stats" -> only(get, method, p, () -> x.json(200, json(stats(status.get()))));
             default -> model(x, p, method, get);
         }
     }

@@ -222,6 +222,7 @@ class OipRoutesTest extends ScriptedHttpServer {
     void statsCountQueueAndComputeTime() throws Exception {
         start(TestServers.config(dir).modelName("iris"));
         assertThat(infer(tensor("FP32", "[1]", "[1]")).statusCode()).isEqualTo(200);
+        assertThat(json(http.get("/v2/models/stats")).toString()).contains("name=iris", "inference_count=1");
         Map<String, Object> stats = json(http.get("/v2/models/iris/stats"));
         assertThat(stats.toString()).contains("name=iris", "inference_count=1", "execution_count=1", "queue={count=1",
                 "compute_infer={count=1").doesNotContain("queue={count=1, ns=0}", "compute_infer={count=1, ns=0}");
