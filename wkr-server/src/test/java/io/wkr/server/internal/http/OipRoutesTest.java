@@ -97,6 +97,10 @@ class OipRoutesTest extends ScriptedHttpServer {
         }
         assertThat(output(infer(tensor("INT64", "[2]", "[-7, 9007199254740993]"))).get("data"))
                 .isEqualTo(List.of(-7, 9007199254740993L));
+        assertThat(output(infer(tensor("FP16", "[4]", "[1.5, -2, 0.1, 65504]"))).get("data"))
+                .isEqualTo(List.of(1.5, -2.0, 0.099975586, 65504.0)); // the half nearest 0.1, 0.0999755859375, printed as a float
+        assertThat(OipTensors.toHalf(0.1f)).isEqualTo((short) 0x2e66);
+        assertThat(OipTensors.toHalf(1e-7f)).isEqualTo((short) 0x0002); // a subnormal half
     }
 
     @Test
@@ -110,6 +114,13 @@ class OipRoutesTest extends ScriptedHttpServer {
         assertThat(output(r)).isEqualTo(Map.of("name", "OUTPUT0", "datatype", "BYTES", "shape", List.of(2),
                 "data", List.of("hello", "wörld")));
         assertThat(output(infer(tensor("FP32", "[1]", "[0.5]"))).get("data")).isEqualTo(List.of(0.5));
+        assertThat(http.post("/v2/models/nope/infer", "{}").statusCode()).isEqualTo(404);
+        assertThat(http.post("/v2/models/iris/ready", "{}").statusCode()).isEqualTo(405);
+        // every POST counted once: received, and answered as succeeded or failed
+        var requests = server.snapshot().requests();
+        assertThat(requests.received()).isEqualTo(4);
+        assertThat(requests.succeeded()).isEqualTo(2);
+        assertThat(requests.failed()).isEqualTo(2);
     }
 
     @Test
