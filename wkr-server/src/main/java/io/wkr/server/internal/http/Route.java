@@ -63,9 +63,15 @@ enum Route {
     static Route of(String path) {
         if (path == null || path.isEmpty()) return null;
         for (Route r : values()) {
-            if (r.prefix ? path.startsWith(r.path) : path.equals(r.path) || path.equals(r.path + "/")) return r;
+            if (r.prefix ? underPrefix(path, r.path) : path.equals(r.path) || path.equals(r.path + "/")) return r;
         }
         return null;
+    }
+
+    /** {@code path} is {@code prefix} or under it ({@code /v2} and {@code /v2/...}, not {@code /v2x}). */
+    private static boolean underPrefix(String path, String prefix) {
+        return path.startsWith(prefix) && (prefix.endsWith("/") || path.length() == prefix.length()
+                || path.charAt(prefix.length()) == '/');
     }
 
     /** A data route: the body is a model input. */

@@ -76,6 +76,9 @@ class OipRoutesTest extends ScriptedHttpServer {
         }
         assertThat(json(http.get("/v2/models/nope")).get("error").toString()).contains("'nope'", "'iris'");
         assertThat(http.get(INFER).statusCode()).isEqualTo(405);
+        HttpResponse<String> outside = http.get("/v2x"); // not under /v2: wkr's own 404
+        assertThat(outside.statusCode()).isEqualTo(404);
+        assertThat(HttpCalls.errorCode(outside)).isEqualTo("BAD_REQUEST");
     }
 
     @Test
