@@ -78,11 +78,22 @@ public final class HttpFrontend implements AutoCloseable {
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
             Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory) {
+        this(config, admission, stats, status, ready, replyMemory, "wkr");
+    }
+
+    /**
+     * @param workerName the worker class's simple name: the model name of the OpenAI routes when
+     *     {@code -model_name} is not set
+     */
+    public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
+            Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory, String workerName) {
         this.config = config;
         this.replies = replyExecutor(config);
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
-        HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher));
+        HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher))
+                .openAi(new OpenAiRoutes(config, admission, replies,
+                        config.modelName() != null ? config.modelName() : workerName));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.addConnector((server, httpConfig) -> {
