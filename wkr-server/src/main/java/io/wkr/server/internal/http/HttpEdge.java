@@ -68,8 +68,8 @@ final class HttpEdge extends Handler.Wrapper {
                 return true;
             }
             if (openAi != null && OpenAiRoutes.handles(path)) { // in OpenAI's error shape from here on
-                openAi.handle(new Exchange(request, response, callback, OpenAiRoutes.data(path, method) ? stats : null,
-                        counts, config.maxRequestBytes(), null), path, () -> {
+                openAi.handle(new Exchange(request, response, callback, null, counts, config.maxRequestBytes(), null),
+                        path, () -> {
                             if (config.httpToken() != null) checkToken(request);
                         });
                 return true;

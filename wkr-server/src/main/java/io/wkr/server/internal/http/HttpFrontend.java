@@ -92,7 +92,7 @@ public final class HttpFrontend implements AutoCloseable {
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
         HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher))
-                .openAi(new OpenAiRoutes(config, admission, replies,
+                .openAi(new OpenAiRoutes(config, admission, stats, replies,
                         config.modelName() != null ? config.modelName() : workerName));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;

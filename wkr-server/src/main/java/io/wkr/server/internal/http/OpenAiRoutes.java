@@ -12,6 +12,7 @@ import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.batching.Completion;
 import io.wkr.server.internal.batching.Deadlines;
 import io.wkr.server.internal.batching.Job;
+import io.wkr.server.internal.stats.ServerStats;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,12 +62,14 @@ final class OpenAiRoutes {
     private final ServerConfig config;
     private final Admission admission;
     private final Executor replies;
+    private final ServerStats stats;
     private final String model;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong requestIds = new AtomicLong();
 
     /** @param model the one model this server serves: {@code -model_name}, or the worker class's simple name */
-    OpenAiRoutes(ServerConfig config, Admission admission, Executor replies, String model) {
+    OpenAiRoutes(ServerConfig config, Admission admission, ServerStats stats, Executor replies, String model) {
+        this.stats = stats;
         this.config = config;
         this.admission = admission;
         this.replies = replies;
@@ -84,13 +87,45 @@ final class OpenAiRoutes {
     }
 
     /**
+     * One request's single answer. An embeddings request counts as one request received per text
+     * of its input (each is one job), answered together: the statistics stay those of ZeroMQ
+     * requests (received = succeeded + failed, accepted at most received).
+     */
+    final class Reply {
+        final Exchange x;
+        private final boolean data;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile int items = 1;
+
+        Reply(Exchange x, boolean data) {
+            this.x = x;
+            this.data = data;
+            if (data) stats.received();
+        }
+
+        /** The request turned out to hold {@code n} texts: n - 1 more requests received. */
+        void items(int n) {
+            if (!data) return;
+            for (int i = 1; i < n; i++) stats.received();
+            items = n;
+        }
+
+        void answer(int status, ErrorCode code, byte[] body, String[] header) {
+            if (!done.compareAndSet(false, true)) return;
+            if (data) for (int i = 0; i < items; i++) stats.completed(x.arrivalNanos, code);
+            x.answer(status, code, body, header);
+        }
+    }
+
+    /**
      * Handles one request; every answer, error or not, is written through {@code x}.
      *
      * @param auth throws an {@link HttpError} 401 when the request lacks the server's bearer token
      */
-    void handle(Exchange x, String path, Runnable auth) {
+    void handle(Exchange exchange, String path, Runnable auth) {
+        Reply x = new Reply(exchange, data(path, exchange.request.getMethod()));
         try {
-            String method = x.request.getMethod();
+            String method = exchange.request.getMethod();
             boolean embeddings = path.equals(EMBEDDINGS) || path.equals(EMBEDDINGS + "/");
             String allow = embeddings ? "POST, OPTIONS" : "GET, HEAD, OPTIONS";
             if (embeddings ? !"POST".equals(method) : !("GET".equals(method) || "HEAD".equals(method))) {
@@ -110,7 +145,7 @@ final class OpenAiRoutes {
 
     // ------------------------------------------------------------------------------ models
 
-    private void models(Exchange x, String path) {
+    private void models(Reply x, String path) {
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("id", model);
         card.put("object", "model");
@@ -133,7 +168,7 @@ final class OpenAiRoutes {
                 + JsonInputs.quote(id, 100) + "' does not exist; this server serves '" + model + "' (GET /v1/models)");
     }
 
-    private static void ok(Exchange x, Object body) {
+    private static void ok(Reply x, Object body) {
         try {
             x.answer(200, null, JSON.writeValueAsBytes(body), null);
         } catch (IOException e) {
@@ -143,8 +178,8 @@ final class OpenAiRoutes {
 
     // -------------------------------------------------------------------------- embeddings
 
-    private void embeddings(Exchange x) {
-        Request request = x.request;
+    private void embeddings(Reply x) {
+        Request request = x.x.request;
         String type = EncodeRoute.mediaType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (!type.equals("application/json") && !(type.isEmpty() && request.getLength() == 0)) {
             throw new OpenAiError(415, "invalid_request_error", null, "unsupported_media_type", "Content-Type '"
@@ -155,7 +190,7 @@ final class OpenAiRoutes {
             throw new HttpError(413, ErrorCode.BAD_REQUEST, "the body of " + declared
                     + " bytes is larger than the server's limit of " + config.maxRequestBytes() + " bytes");
         }
-        long deadline = Deadlines.of(0, config.requestTimeout(), x.arrivalNanos);
+        long deadline = Deadlines.of(0, config.requestTimeout(), x.x.arrivalNanos);
         Admission.Refusal refusal = admission.refusal(Math.max(0, declared));
         if (refusal != null) throw refusal.code().toException(refusal.message());
         request.addIdleTimeoutListener(timeout -> false);
@@ -181,7 +216,7 @@ final class OpenAiRoutes {
         }).start();
     }
 
-    private Call parse(Exchange x, byte[] body, Reservation reservation) {
+    private Call parse(Reply x, byte[] body, Reservation reservation) {
         reservation.charge(4L * body.length); // the parsed tree
         JsonNode root;
         try {
@@ -226,6 +261,7 @@ final class OpenAiRoutes {
         long chars = 0;
         for (String t : texts) chars += 2L * t.length() + 48;
         reservation.charge(chars);
+        x.items(texts.size());
         return new Call(x, texts, base64, dimensions);
     }
 
@@ -268,14 +304,14 @@ final class OpenAiRoutes {
 
     /** One embeddings request: its items, queued one job each, and its single answer. */
     private final class Call {
-        private final Exchange x;
+        private final Reply x;
         private final List<String> texts;
         private final boolean base64;
         private final int dimensions;
         private final Object[] outputs;
         private final AtomicInteger left;
 
-        Call(Exchange x, List<String> texts, boolean base64, int dimensions) {
+        Call(Reply x, List<String> texts, boolean base64, int dimensions) {
             this.x = x;
             this.texts = texts;
             this.base64 = base64;
@@ -296,7 +332,7 @@ final class OpenAiRoutes {
                 rest -= bytes;
                 byte[] id = Long.toString(requestIds.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
                 Job job = new Job(HTTP_IDENTITY, id, NO_PAYLOAD, Map.of(), texts.get(i), bytes, new Item(i),
-                        x.arrivalNanos, deadline);
+                        x.x.arrivalNanos, deadline);
                 job.adopt(admission.memory());
                 if (!admission.admit(job)) { // answered by the item's failure; the rest is given back
                     if (rest > 0) admission.memory().release(rest);
@@ -429,7 +465,7 @@ final class OpenAiRoutes {
     }
 
     /** Answers a failure in OpenAI's error shape. */
-    static void fail(Exchange x, Throwable t) {
+    static void fail(Reply x, Throwable t) {
         int status;
         ErrorCode counted;
         String type;

@@ -1,0 +1,118 @@
+package io.wkr.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import io.wkr.protocol.Protocol;
+import io.wkr.server.WKRServer;
+import io.wkr.server.testing.TestServers;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The offline text embedder, and {@code /v1/embeddings} serving it to the official OpenAI Java
+ * SDK ({@code com.openai:openai-java}) in both encodings, its errors included.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TextEmbeddingTest {
+    private static final String TOKEN = "sk-test-token";
+    @TempDir Path dir;
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        for (int i = 0; i < a.length; i++) dot += (double) a[i] * b[i];
+        return dot; // both have unit length
+    }
+
+    static double norm(float[] a) {
+        return Math.sqrt(cosine(a, a));
+    }
+
+    @Test
+    void similarTextsGetSimilarUnitVectors() {
+        float[] cat = TextEmbeddingWorker.embed("The cat sat on the mat.");
+        float[] cats = TextEmbeddingWorker.embed("A cat was sitting on the mat");
+        float[] stocks = TextEmbeddingWorker.embed("Quarterly earnings beat analyst expectations");
+        assertThat(cat).hasSize(TextEmbeddingWorker.DIMENSIONS);
+        assertThat(norm(cat)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(norm(stocks)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(cosine(cat, cats)).as("similar texts").isGreaterThan(0.5);
+        assertThat(cosine(cat, stocks)).as("unrelated texts").isLessThan(0.25);
+        assertThat(cosine(cat, cats)).isGreaterThan(cosine(cat, stocks) + 0.3);
+        assertThat(TextEmbeddingWorker.embed("The cat sat on the mat.")).as("deterministic").containsExactly(cat);
+        assertThat(TextEmbeddingWorker.embed("CAFÉ")).as("case and accents").containsExactly(TextEmbeddingWorker.embed("cafe"));
+        assertThat(norm(TextEmbeddingWorker.embed("..."))).as("no words: the zero vector").isZero();
+    }
+
+    @Test
+    void theOfficialJavaSdkEmbedsInBothEncodings() throws Exception {
+        try (WKRServer server = TestServers.start(TestServers.config(dir).protocol(Protocol.OBJ).numWorker(1)
+                .httpPort(0).httpToken(TOKEN).build(), TextEmbeddingWorker::new)) {
+            OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.httpPort() + "/v1")
+                    .apiKey(TOKEN).maxRetries(0).build();
+            try {
+                List<String> texts = List.of("The cat sat on the mat.", "A cat was sitting on the mat",
+                        "Quarterly earnings beat analyst expectations");
+                for (EmbeddingCreateParams.EncodingFormat format : List.of(EmbeddingCreateParams.EncodingFormat.FLOAT,
+                        EmbeddingCreateParams.EncodingFormat.BASE64)) {
+                    CreateEmbeddingResponse r = client.embeddings().create(EmbeddingCreateParams.builder()
+                            .inputOfArrayOfStrings(texts).model("TextEmbeddingWorker").encodingFormat(format).build());
+                    assertThat(r.model()).isEqualTo("TextEmbeddingWorker");
+                    assertThat(r.data()).hasSize(3);
+                    assertThat(r.usage().promptTokens()).isEqualTo(6 + 7 + 5); // words
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(r.data().get(i).index()).isEqualTo(i);
+                        List<Float> got = r.data().get(i).embedding();
+                        float[] want = TextEmbeddingWorker.embed(texts.get(i));
+                        assertThat(got).as(format + " item " + i).hasSize(want.length);
+                        for (int k = 0; k < want.length; k++) assertThat(got.get(k)).isEqualTo(want[k]);
+                    }
+                }
+                // the SDK's default (no encoding_format: it asks for base64 and decodes it)
+                CreateEmbeddingResponse one = client.embeddings().create(EmbeddingCreateParams.builder()
+                        .input("hello world").model("TextEmbeddingWorker").build());
+                assertThat(one.data().get(0).embedding()).hasSize(TextEmbeddingWorker.DIMENSIONS);
+                assertThat(client.models().list().data()).extracting(m -> m.id()).containsExactly("TextEmbeddingWorker");
+
+                assertThatThrownBy(() -> client.embeddings().create(EmbeddingCreateParams.builder()
+                        .input("a").model("text-embedding-3-small").build()))
+                        .isInstanceOfSatisfying(NotFoundException.class,
+                                e -> assertThat(e.code()).hasValue("model_not_found"));
+                assertThatThrownBy(() -> client.embeddings().create(EmbeddingCreateParams.builder()
+                        .inputOfArrayOfTokens(List.of(1L, 2L)).model("TextEmbeddingWorker").build()))
+                        .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.param()).hasValue("input"));
+                assertThatThrownBy(() -> client.embeddings().create(EmbeddingCreateParams.builder()
+                        .input("a").model("TextEmbeddingWorker").dimensions(64).build()))
+                        .isInstanceOfSatisfying(BadRequestException.class,
+                                e -> assertThat(e.param()).hasValue("dimensions"));
+            } finally {
+                client.close();
+            }
+            OpenAIClient wrong = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.httpPort() + "/v1")
+                    .apiKey("sk-wrong").maxRetries(0).build();
+            try {
+                assertThatThrownBy(() -> wrong.embeddings().create(EmbeddingCreateParams.builder()
+                        .input("a").model("TextEmbeddingWorker").build()))
+                        .isInstanceOf(UnauthorizedException.class)
+                        .satisfies(e -> assertThat(((OpenAIServiceException) e).statusCode()).isEqualTo(401));
+            } finally {
+                wrong.close();
+            }
+            // a text is a request: 3 + 3 + 1 + 1 (dimensions is checked on the result) queued, and 3 refused
+            assertThat(server.snapshot().requests().accepted()).isEqualTo(8);
+            assertThat(server.snapshot().requests().received()).isEqualTo(11);
+        }
+    }
+}
