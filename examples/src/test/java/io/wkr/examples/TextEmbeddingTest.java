@@ -14,7 +14,14 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import io.wkr.protocol.Protocol;
 import io.wkr.server.WKRServer;
 import io.wkr.server.testing.TestServers;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -113,6 +120,77 @@ class TextEmbeddingTest {
             // a text is a request: 3 + 3 + 1 + 1 (dimensions is checked on the result) queued, and 3 refused
             assertThat(server.snapshot().requests().accepted()).isEqualTo(8);
             assertThat(server.snapshot().requests().received()).isEqualTo(11);
+        }
+    }
+
+    /** The {@code openai} npm package's version the test installs (Node 20 runs it). */
+    static final String OPENAI_NODE = "7.59.0";
+
+    /**
+     * The official {@code openai} npm package, installed into {@code target/npm} when missing
+     * (npm must be on the PATH: scripts/test installs it), runs {@code embed.mjs} against a server.
+     */
+    @Test
+    void theOfficialNodeSdkEmbedsInBothEncodings() throws Exception {
+        Path npm = Path.of("target", "npm").toAbsolutePath();
+        Files.createDirectories(npm);
+        if (!Files.exists(npm.resolve("node_modules/openai/package.json"))
+                || !Files.readString(npm.resolve("node_modules/openai/package.json")).contains("\"" + OPENAI_NODE + "\"")) {
+            Process install = new ProcessBuilder("npm", "install", "--prefix", npm.toString(), "--no-audit", "--no-fund",
+                    "openai@" + OPENAI_NODE).redirectErrorStream(true).start();
+            String log = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(install.waitFor()).as("npm install openai@" + OPENAI_NODE + ": " + log).isZero();
+        }
+        try (InputStream in = TextEmbeddingTest.class.getResourceAsStream("/openai-node/embed.mjs")) {
+            Files.copy(in, npm.resolve("embed.mjs"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (WKRServer server = TestServers.start(TestServers.config(dir).protocol(Protocol.OBJ).numWorker(1)
+                .httpPort(0).httpToken(TOKEN).build(), TextEmbeddingWorker::new)) {
+            ProcessBuilder pb = new ProcessBuilder("node", npm.resolve("embed.mjs").toString()).redirectErrorStream(true);
+            pb.environment().put("WKR_BASE_URL", "http://127.0.0.1:" + server.httpPort() + "/v1");
+            pb.environment().put("WKR_TOKEN", TOKEN);
+            Process node = pb.start();
+            String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(node.waitFor()).as(output).isZero();
+            ObjectMapper json = new ObjectMapper();
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : output.split("\n")) {
+                if (line.startsWith("{")) lines.add(json.readTree(line));
+            }
+            assertThat(lines).as(output).hasSize(8);
+            List<String> texts = List.of("The cat sat on the mat.", "A cat was sitting on the mat",
+                    "Quarterly earnings beat analyst expectations");
+            for (int c = 0; c < 3; c++) {
+                JsonNode r = lines.get(c);
+                assertThat(r.get("format").asText()).isEqualTo(List.of("float", "base64", "default").get(c));
+                assertThat(r.get("model").asText()).isEqualTo("TextEmbeddingWorker");
+                assertThat(r.get("object").asText()).isEqualTo("list");
+                assertThat(r.get("usage").get("prompt_tokens").asInt()).isEqualTo(18);
+                assertThat(r.get("data")).hasSize(3);
+                for (int i = 0; i < 3; i++) {
+                    JsonNode d = r.get("data").get(i);
+                    assertThat(d.get("index").asInt()).isEqualTo(i);
+                    assertThat(d.get("object").asText()).isEqualTo("embedding");
+                    assertThat(d.get("string").asBoolean()).as("base64 asked for: the SDK passes the string on")
+                            .isEqualTo(c == 1);
+                    float[] want = TextEmbeddingWorker.embed(texts.get(i));
+                    assertThat(d.get("embedding")).as(r.get("format") + " item " + i).hasSize(want.length);
+                    for (int k = 0; k < want.length; k++) {
+                        assertThat(d.get("embedding").get(k).floatValue()).isEqualTo(want[k]);
+                    }
+                }
+            }
+            assertThat(lines.get(3).get("ids").toString()).isEqualTo("[\"TextEmbeddingWorker\"]");
+            assertThat(lines.get(4).toString()).contains("\"status\":404", "\"code\":\"model_not_found\"",
+                    "\"error\":\"NotFoundError\"");
+            assertThat(lines.get(5).toString()).contains("\"status\":400", "\"param\":\"input\"",
+                    "\"error\":\"BadRequestError\"");
+            assertThat(lines.get(6).toString()).contains("\"status\":400", "\"param\":\"encoding_format\"");
+            assertThat(lines.get(7).toString()).contains("\"status\":401", "\"code\":\"invalid_api_key\"",
+                    "\"error\":\"AuthenticationError\"");
+            // 3 calls of 3 texts queued; 4 refused
+            assertThat(server.snapshot().requests().accepted()).isEqualTo(9);
+            assertThat(server.snapshot().requests().received()).isEqualTo(13);
         }
     }
 }
