@@ -190,7 +190,7 @@ public final class WKRServer implements AutoCloseable {
         ventilatorThread.start();
         if (config.httpPort() != null) {
             http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget(),
-                    probe.getClass().getSimpleName());
+                    probe.getClass().getSimpleName(), probe.inputType());
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {

@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * reserved as it arrives ({@link BodyReader}, {@link Reservation}), and each text of its {@code
  * input} becomes one job through the same {@link Admission} as every other request, so the
  * items of several callers share batches. The answer is all or nothing: the first item that
- * fails answers the request with its error. Token-id input is refused (400): wkr workers take
- * text, and a server does not know the model's tokenizer. {@code dimensions} is accepted only
+ * fails answers the request with its error. Texts go to a worker that takes strings, token ids
+ * (as one INT64 tensor per item) to one that takes tensors, such as a {@code DjlTensorWorker}
+ * serving a TorchScript sentence encoder; the other kind is a 400 naming what the model takes
+ * (the server knows no tokenizer). {@code dimensions} is accepted only
  * when it equals the size of the model's embeddings (no worker can shorten them).
  */
 final class OpenAiRoutes {
@@ -64,11 +66,18 @@ final class OpenAiRoutes {
     private final Executor replies;
     private final ServerStats stats;
     private final String model;
+    private final boolean tensorWorker;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong requestIds = new AtomicLong();
 
-    /** @param model the one model this server serves: {@code -model_name}, or the worker class's simple name */
-    OpenAiRoutes(ServerConfig config, Admission admission, ServerStats stats, Executor replies, String model) {
+    /**
+     * @param model the one model this server serves: {@code -model_name}, or the worker class's simple name
+     * @param tensorWorker the worker takes tensors: {@code input} must be token ids, each one INT64
+     *     tensor; otherwise texts, each one string
+     */
+    OpenAiRoutes(ServerConfig config, Admission admission, ServerStats stats, Executor replies, String model,
+            boolean tensorWorker) {
+        this.tensorWorker = tensorWorker;
         this.stats = stats;
         this.config = config;
         this.admission = admission;
@@ -257,35 +266,55 @@ final class OpenAiRoutes {
         }
         JsonNode u = root.get("user");
         if (u != null && !u.isNull() && !u.isTextual()) throw badRequest("user", "'user' must be a string");
-        List<String> texts = texts(root.get("input"));
-        long chars = 0;
-        for (String t : texts) chars += 2L * t.length() + 48;
-        reservation.charge(chars);
-        x.items(texts.size());
-        return new Call(x, texts, base64, dimensions);
+        Items items = items(root.get("input"), tensorWorker);
+        reservation.charge(items.bytes());
+        x.items(items.inputs().size());
+        return new Call(x, items, base64, dimensions);
     }
 
-    /** The texts of an {@code input}; token ids are refused. */
-    private static List<String> texts(JsonNode input) {
+    /** The worker inputs of an {@code input}, what the usage counts, and what they hold. */
+    record Items(List<Object> inputs, long tokens, long bytes) {}
+
+    /**
+     * The worker inputs of an {@code input}: texts for a worker that takes strings; token ids (a
+     * list of ints, or a list of such lists) as one INT64 tensor each for a worker that takes
+     * tensors ({@code DjlTensorWorker}). The other kind is refused, naming what the model takes.
+     */
+    static Items items(JsonNode input, boolean tensorWorker) {
         if (input == null || input.isNull()) throw badRequest("input", "you must provide an input parameter");
         if (input.isTextual()) {
             if (input.asText().isEmpty()) throw badRequest("input", "'input' must not be an empty string");
-            return List.of(input.asText());
+            if (tensorWorker) throw textRefused();
+            return new Items(List.of(input.asText()), words(input.asText()), 2L * input.asText().length() + 48);
         }
         if (!input.isArray()) {
             throw badRequest("input", "'input' must be a string, a list of strings, or token ids; got a "
                     + input.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
         if (input.isEmpty()) throw badRequest("input", "'input' must not be an empty list");
+        JsonNode first = input.get(0);
+        if (first.isIntegralNumber()) {
+            if (!tensorWorker) throw tokensRefused();
+            return new Items(List.of(tokens(input, "'input'")), input.size(), 8L * input.size() + 64);
+        }
         if (input.size() > MAX_ITEMS) {
             throw badRequest("input", "'input' holds " + input.size() + " items; at most " + MAX_ITEMS + " are allowed");
         }
-        JsonNode first = input.get(0);
-        if (first.isIntegralNumber() || first.isArray()) {
-            throw badRequest("input", "token-id input is not supported: this server's model takes text, and the "
-                    + "server does not know its tokenizer; send the texts themselves");
+        List<Object> inputs = new ArrayList<>(input.size());
+        long tokens = 0;
+        long bytes = 0;
+        if (first.isArray()) {
+            if (!tensorWorker) throw tokensRefused();
+            for (int i = 0; i < input.size(); i++) {
+                JsonNode t = input.get(i);
+                if (!t.isArray()) throw badRequest("input", "'input' item " + i + " must be a list of token ids");
+                inputs.add(tokens(t, "'input' item " + i));
+                tokens += t.size();
+                bytes += 8L * t.size() + 64;
+            }
+            return new Items(inputs, tokens, bytes);
         }
-        List<String> texts = new ArrayList<>(input.size());
+        if (tensorWorker) throw textRefused();
         for (int i = 0; i < input.size(); i++) {
             JsonNode t = input.get(i);
             if (!t.isTextual()) {
@@ -293,9 +322,35 @@ final class OpenAiRoutes {
                         + t.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
             }
             if (t.asText().isEmpty()) throw badRequest("input", "'input' item " + i + " must not be an empty string");
-            texts.add(t.asText());
+            inputs.add(t.asText());
+            tokens += words(t.asText());
+            bytes += 2L * t.asText().length() + 48;
         }
-        return texts;
+        return new Items(inputs, tokens, bytes);
+    }
+
+    private static Tensor tokens(JsonNode list, String what) {
+        if (list.isEmpty()) throw badRequest("input", what + " must not be an empty list of token ids");
+        long[] ids = new long[list.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode id = list.get(i);
+            if (!id.isIntegralNumber() || !id.canConvertToLong() || id.asLong() < 0) {
+                throw badRequest("input", what + " must hold token ids (integers >= 0); element " + i + " is "
+                        + JsonInputs.quote(id.toString(), 40));
+            }
+            ids[i] = id.asLong();
+        }
+        return Tensor.of(ids);
+    }
+
+    private static OpenAiError tokensRefused() {
+        return badRequest("input", "token-id input is not supported: this server's model takes text, and the server "
+                + "does not know a tokenizer; send the texts themselves");
+    }
+
+    private static OpenAiError textRefused() {
+        return badRequest("input", "this server's model takes token ids (its worker takes tensors): tokenize the "
+                + "texts with the model's tokenizer and send 'input' as a list of token ids, or a list of such lists");
     }
 
     private static OpenAiError badRequest(String param, String message) {
@@ -305,15 +360,17 @@ final class OpenAiRoutes {
     /** One embeddings request: its items, queued one job each, and its single answer. */
     private final class Call {
         private final Reply x;
-        private final List<String> texts;
+        private final List<Object> texts;
+        private final long tokens;
         private final boolean base64;
         private final int dimensions;
         private final Object[] outputs;
         private final AtomicInteger left;
 
-        Call(Reply x, List<String> texts, boolean base64, int dimensions) {
+        Call(Reply x, Items items, boolean base64, int dimensions) {
             this.x = x;
-            this.texts = texts;
+            this.texts = items.inputs();
+            this.tokens = items.tokens();
             this.base64 = base64;
             this.dimensions = dimensions;
             this.outputs = new Object[texts.size()];
@@ -370,7 +427,6 @@ final class OpenAiRoutes {
         private void answer() {
             try {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                long words = 0;
                 try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
                     g.writeStartObject();
                     g.writeStringField("object", "list");
@@ -394,13 +450,12 @@ final class OpenAiRoutes {
                             g.writeEndArray();
                         }
                         g.writeEndObject();
-                        words += words(texts.get(i));
                     }
                     g.writeEndArray();
                     g.writeStringField("model", model);
                     g.writeObjectFieldStart("usage");
-                    g.writeNumberField("prompt_tokens", words);
-                    g.writeNumberField("total_tokens", words);
+                    g.writeNumberField("prompt_tokens", tokens);
+                    g.writeNumberField("total_tokens", tokens);
                     g.writeEndObject();
                     g.writeEndObject();
                 }

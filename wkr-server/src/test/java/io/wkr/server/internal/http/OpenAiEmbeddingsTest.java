@@ -3,6 +3,7 @@ package io.wkr.server.internal.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
+import io.wkr.protocol.Tensor;
 import io.wkr.server.WKRHardWorker;
 import io.wkr.server.WKRServer;
 import io.wkr.server.config.ServerConfig;
@@ -55,6 +56,26 @@ class OpenAiEmbeddingsTest {
             }
             return inputs.stream().<Object>map(i -> i.equals("odd") ? "not a vector"
                     : new float[] {((String) i).length(), ((String) i).charAt(0), 1}).toList();
+        }
+    }
+
+    /** Takes token ids (an INT64 tensor) and embeds them as {sum, count} (a FLOAT32 tensor), as a DjlTensorWorker would. */
+    static final class TokenWorker extends WKRHardWorker<Void, Tensor, Tensor> {
+        @Override
+        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
+            return null;
+        }
+
+        @Override
+        public Class<?> inputType() {
+            return Tensor.class;
+        }
+
+        @Override
+        public List<Tensor> predict(Void model, List<Tensor> inputs) {
+            batchSizes.add(inputs.size());
+            return inputs.stream().map(t -> Tensor.of(new float[] {java.util.Arrays.stream(t.toLongArray()).sum(), t.size()}))
+                    .toList();
         }
     }
 
@@ -251,5 +272,29 @@ class OpenAiEmbeddingsTest {
         gate.countDown();
         assertThat(blocked.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(embed("{\"input\":\"d\",\"model\":\"VectorWorker\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void tokenIdsGoToAWorkerThatTakesTensorsAsOneInt64TensorEach() throws Exception {
+        batchSizes.clear();
+        server = TestServers.start(TestServers.config(dir).protocol(Protocol.OBJ).httpPort(0).build(), TokenWorker::new);
+        http = new HttpCalls(server.httpPort());
+        HttpResponse<String> lists = embed("{\"input\":[[1,2,3],[40]],\"model\":\"TokenWorker\"}");
+        assertThat(lists.statusCode()).as(lists.body()).isEqualTo(200);
+        Map<String, Object> body = HttpCalls.json(lists);
+        List<Map<String, Object>> data = (List<Map<String, Object>>) body.get("data");
+        assertThat(data.get(0).get("embedding")).isEqualTo(List.of(6.0, 3.0));
+        assertThat(data.get(1).get("embedding")).isEqualTo(List.of(40.0, 1.0));
+        assertThat(body.get("usage")).isEqualTo(Map.of("prompt_tokens", 4, "total_tokens", 4));
+        HttpResponse<String> one = embed("{\"input\":[7,8],\"model\":\"TokenWorker\"}");
+        assertThat(((List<Map<String, Object>>) HttpCalls.json(one).get("data")).get(0).get("embedding"))
+                .isEqualTo(List.of(15.0, 2.0));
+        for (String bad : List.of("\"some text\"", "[\"some text\"]", "[[1,-2]]", "[[]]", "[[1],\"a\"]", "[1.5]")) {
+            HttpResponse<String> r = embed("{\"input\":" + bad + ",\"model\":\"TokenWorker\"}");
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(error(r).get("param")).as(bad).isEqualTo("input");
+        }
+        assertThat(server.snapshot().requests().accepted()).isEqualTo(3);
     }
 }
