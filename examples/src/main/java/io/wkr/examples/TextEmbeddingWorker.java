@@ -20,7 +20,7 @@ import java.util.Locale;
  *
  * <pre>
  * scripts/wkr-serving-start io.wkr.examples.TextEmbeddingWorker -protocol obj -http_port 8080 \
- *     -cp examples/target/wkr-examples.jar
+ *     -cp examples/target/wkr-examples-0.1.0-SNAPSHOT.jar
  * </pre>
  */
 public final class TextEmbeddingWorker extends WKRHardWorker<Void, String, float[]> {
