@@ -123,6 +123,59 @@ class TextEmbeddingTest {
         }
     }
 
+    /** The example embedder, except that a batch holding "block" waits for {@link #gate}. */
+    static final class BlockingEmbedder extends io.wkr.server.WKRHardWorker<Void, String, float[]> {
+        static final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+        static final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
+            return null;
+        }
+
+        @Override
+        public List<float[]> predict(Void model, List<String> inputs) throws Exception {
+            if (inputs.contains("block")) {
+                entered.release();
+                if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");
+            }
+            return inputs.stream().map(TextEmbeddingWorker::embed).toList();
+        }
+    }
+
+    @Test
+    void theJavaSdkSeesA429WithRetryAfterWhenTheQueueIsFull() throws Exception {
+        try (WKRServer server = TestServers.start(TestServers.config(dir).protocol(Protocol.OBJ).numWorker(1)
+                .maxQueueSize(1).httpPort(0).build(), BlockingEmbedder::new)) {
+            java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient();
+            var blocked = jdk.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                    + server.httpPort() + "/v1/embeddings")).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"input\":\"block\",\"model\":\"BlockingEmbedder\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            try {
+                assertThat(BlockingEmbedder.entered.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+                OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.httpPort() + "/v1")
+                        .apiKey("unused").maxRetries(0).build();
+                try {
+                    // two texts, one free place in the queue: the list is refused as a whole
+                    assertThatThrownBy(() -> client.embeddings().create(EmbeddingCreateParams.builder()
+                            .inputOfArrayOfStrings(List.of("a", "b")).model("BlockingEmbedder").build()))
+                            .isInstanceOfSatisfying(com.openai.errors.RateLimitException.class, e -> {
+                                assertThat(e.statusCode()).isEqualTo(429);
+                                assertThat(e.headers().values("retry-after")).containsExactly("1");
+                                assertThat(e.code()).hasValue("rate_limit_exceeded");
+                            });
+                } finally {
+                    client.close();
+                }
+            } finally {
+                BlockingEmbedder.gate.countDown();
+            }
+            assertThat(blocked.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
     /** The {@code openai} npm package's version the test installs (Node 20 runs it). */
     static final String OPENAI_NODE = "7.59.0";
 
