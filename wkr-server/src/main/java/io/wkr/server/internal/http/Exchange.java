@@ -140,6 +140,17 @@ final class Exchange {
         write(status, List.of(ByteBuffer.wrap(body)), body.length, () -> {});
     }
 
+    /** Answers 200 with a body serialised into {@code buffer}, given back once sent; unless answered already. */
+    void answer(ReplyBuffer buffer) {
+        if (!answered.compareAndSet(false, true)) {
+            buffer.release();
+            return;
+        }
+        if (stats != null) stats.completed(arrivalNanos, null);
+        if (counts != null) counts.answered();
+        write(200, buffer.buffers(), buffer.size(), buffer::release);
+    }
+
     private void writeError(int status, ErrorCode code, String message, String[] header) {
         if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         if (header != null) response.getHeaders().put(header[0], header[1]);

@@ -95,7 +95,7 @@ public final class HttpFrontend implements AutoCloseable {
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
         HttpEdge edge = new HttpEdge(config, stats, counts, new EncodeRoute(config, admission, replies, replyMemory, fetcher))
-                .openAi(new OpenAiRoutes(config, admission, stats, replies,
+                .openAi(new OpenAiRoutes(config, admission, stats, replies, replyMemory,
                         config.modelName() != null ? config.modelName() : workerName,
                         io.wkr.protocol.Tensor.class.isAssignableFrom(inputType)
                                 || config.protocol() == io.wkr.protocol.Protocol.NUMPY));

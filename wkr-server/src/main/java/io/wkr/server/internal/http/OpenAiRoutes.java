@@ -12,8 +12,8 @@ import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.batching.Completion;
 import io.wkr.server.internal.batching.Deadlines;
 import io.wkr.server.internal.batching.Job;
+import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.internal.stats.ServerStats;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -65,18 +65,22 @@ final class OpenAiRoutes {
     private final Admission admission;
     private final Executor replies;
     private final ServerStats stats;
+    private final MemoryBudget replyMemory;
     private final String model;
     private final boolean tensorWorker;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong requestIds = new AtomicLong();
 
     /**
+     * @param replyMemory the reply budget ({@code -max_reply_bytes}): the items' outputs are held
+     *     there until the answer is serialised, and the answer until it is written
      * @param model the one model this server serves: {@code -model_name}, or the worker class's simple name
      * @param tensorWorker the worker takes tensors: {@code input} must be token ids, each one INT64
      *     tensor; otherwise texts, each one string
      */
-    OpenAiRoutes(ServerConfig config, Admission admission, ServerStats stats, Executor replies, String model,
-            boolean tensorWorker) {
+    OpenAiRoutes(ServerConfig config, Admission admission, ServerStats stats, Executor replies,
+            MemoryBudget replyMemory, String model, boolean tensorWorker) {
+        this.replyMemory = replyMemory;
         this.tensorWorker = tensorWorker;
         this.stats = stats;
         this.config = config;
@@ -117,6 +121,16 @@ final class OpenAiRoutes {
             if (!data) return;
             for (int i = 1; i < n; i++) stats.received();
             items = n;
+        }
+
+        /** A success serialised into the reply budget. */
+        void answer(ReplyBuffer buffer) {
+            if (!done.compareAndSet(false, true)) {
+                buffer.release();
+                return;
+            }
+            if (data) for (int i = 0; i < items; i++) stats.completed(x.arrivalNanos, null);
+            x.answer(buffer);
         }
 
         void answer(int status, ErrorCode code, byte[] body, String[] header) {
@@ -366,6 +380,10 @@ final class OpenAiRoutes {
         private final int dimensions;
         private final Object[] outputs;
         private final AtomicInteger left;
+        /** What the outputs received so far hold in the reply budget. */
+        private final AtomicLong held = new AtomicLong();
+        /** An item failed: the request is answered; outputs still arriving are given back at once. */
+        private volatile boolean failed;
 
         Call(Reply x, Items items, boolean base64, int dimensions) {
             this.x = x;
@@ -407,11 +425,19 @@ final class OpenAiRoutes {
 
             @Override
             public void succeeded(Job job, Object output) {
+                long bytes = sizeOf(output); // already allocated: counted, never refused, until serialised
+                replyMemory.reserve(bytes);
+                held.addAndGet(bytes);
                 outputs[index] = output;
+                if (failed) {
+                    giveBack();
+                    return;
+                }
                 if (left.decrementAndGet() != 0) return;
                 try {
                     replies.execute(Call.this::answer);
                 } catch (RejectedExecutionException e) {
+                    giveBack();
                     fail(x, new HttpError(429, ErrorCode.OVERLOADED, "too many HTTP replies are waiting to be written; "
                             + "the result was dropped; retry later"));
                 }
@@ -419,14 +445,24 @@ final class OpenAiRoutes {
 
             @Override
             public void failed(Job job, ErrorCode code, String message) {
-                left.set(-1_000_000); // the request is answered with this error; later successes answer nothing
+                // the request is answered with this error; later successes answer nothing and give back
+                failed = true;
+                left.set(-1_000_000);
+                giveBack();
                 fail(x, code.toException(message));
             }
         }
 
+        /** Gives back what the outputs hold (once every item has answered, or the request failed). */
+        private void giveBack() {
+            long h = held.getAndSet(0);
+            if (h > 0) replyMemory.release(h);
+            java.util.Arrays.fill(outputs, null);
+        }
+
         private void answer() {
+            ReplyBuffer out = new ReplyBuffer(replyMemory, held.get());
             try {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
                 try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
                     g.writeStartObject();
                     g.writeStringField("object", "list");
@@ -459,11 +495,29 @@ final class OpenAiRoutes {
                     g.writeEndObject();
                     g.writeEndObject();
                 }
-                x.answer(200, null, out.toByteArray(), null);
+                giveBack();
+                x.answer(out);
             } catch (IOException | RuntimeException e) {
-                fail(x, e);
+                out.release();
+                giveBack();
+                ReplyBuffer.Full full = e instanceof ReplyBuffer.Full f ? f
+                        : e.getCause() instanceof ReplyBuffer.Full f ? f : null;
+                if (full != null) {
+                    fail(x, new HttpError(full.tooLarge ? 500 : 429, full.tooLarge ? ErrorCode.WORKER_FAILED
+                            : ErrorCode.OVERLOADED, full.getMessage()));
+                } else {
+                    fail(x, e);
+                }
             }
         }
+    }
+
+    /** The bytes of an array or tensor output; 0 for other objects (not estimated). */
+    private static long sizeOf(Object output) {
+        if (output instanceof float[] f) return 4L * f.length;
+        if (output instanceof double[] d) return 8L * d.length;
+        if (output instanceof Tensor t) return (long) t.size() * t.dtype().byteSize();
+        return 0;
     }
 
     /** An output as a vector of floats. */

@@ -297,4 +297,18 @@ class OpenAiEmbeddingsTest {
         }
         assertThat(server.snapshot().requests().accepted()).isEqualTo(3);
     }
+
+    @Test
+    void theAnswerIsHeldInTheReplyBudgetAndGivenBack() throws Exception {
+        start(TestServers.config(dir).maxReplyBytes(32 * 1024));
+        String many = "[" + String.join(",", java.util.Collections.nCopies(1000, "\"twenty characters..\"")) + "]";
+        HttpResponse<String> big = embed("{\"input\":" + many + ",\"model\":\"VectorWorker\"}");
+        assertThat(big.statusCode()).as("1000 embeddings do not fit 32 kB of replies: " + big.body()).isEqualTo(500);
+        assertThat((String) error(big).get("message")).contains("max_reply_bytes");
+        HttpResponse<String> small = embed("{\"input\":[\"a\",\"b\"],\"model\":\"VectorWorker\",\"encoding_format\":\"base64\"}");
+        assertThat(small.statusCode()).isEqualTo(200);
+        Await.until(() -> server.snapshot().replies().waitingBytes() == 0, Duration.ofSeconds(5),
+                "every reply byte given back");
+        assertThat(server.snapshot().requests().received()).isEqualTo(1000 + 2);
+    }
 }
