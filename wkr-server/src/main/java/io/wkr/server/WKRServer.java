@@ -189,7 +189,8 @@ public final class WKRServer implements AutoCloseable {
         this.stats = stats; // from here on snapshot() works: every part it reads exists
         ventilatorThread.start();
         if (config.httpPort() != null) {
-            http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget());
+            http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget(),
+                    probe.getClass().getSimpleName(), probe.inputType());
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {

@@ -147,6 +147,30 @@ final class Exchange {
         return null;
     }
 
+    /**
+     * Answers with a body made by the caller (the OpenAI routes' own shapes), unless answered
+     * already; {@code code} is null for a success, else the error it is counted as.
+     */
+    void answer(int status, ErrorCode code, byte[] body, String[] header) {
+        if (!answered.compareAndSet(false, true)) return;
+        if (stats != null) stats.completed(arrivalNanos, code);
+        if (counts != null) counts.answered();
+        if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        if (header != null) response.getHeaders().put(header[0], header[1]);
+        write(status, "application/json", List.of(ByteBuffer.wrap(body)), body.length, () -> {});
+    }
+
+    /** Answers 200 with a body serialised into {@code buffer}, given back once sent; unless answered already. */
+    void answer(ReplyBuffer buffer) {
+        if (!answered.compareAndSet(false, true)) {
+            buffer.release();
+            return;
+        }
+        if (stats != null) stats.completed(arrivalNanos, null);
+        if (counts != null) counts.answered();
+        write(200, "application/json", buffer.buffers(), buffer.size(), buffer::release);
+    }
+
     private void writeError(int status, ErrorCode code, String message, String[] header) {
         if (code == ErrorCode.OVERLOADED) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         if (header != null) response.getHeaders().put(header[0], header[1]);

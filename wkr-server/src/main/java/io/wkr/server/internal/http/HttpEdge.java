@@ -42,6 +42,7 @@ final class HttpEdge extends Handler.Wrapper {
     private final EncodeRoute encode;
     private final LegacyStatus.Counts counts;
     private final OipRoutes oip;
+    private OpenAiRoutes openAi;
 
     HttpEdge(ServerConfig config, ServerStats stats, LegacyStatus.Counts counts, EncodeRoute encode, OipRoutes oip) {
         this.oip = oip;
@@ -68,6 +69,13 @@ final class HttpEdge extends Handler.Wrapper {
                 callback.succeeded();
                 return true;
             }
+            if (openAi != null && OpenAiRoutes.handles(path)) { // in OpenAI's error shape from here on
+                openAi.handle(new Exchange(request, response, callback, null, counts, config.maxRequestBytes(), null),
+                        path, () -> {
+                            if (config.httpToken() != null) checkToken(request);
+                        });
+                return true;
+            }
             if (route != null && !route.allows(method)) {
                 throw new HttpError(405, ErrorCode.BAD_REQUEST, method + " is not allowed on " + path + "; use "
                         + route.allow().replace(", OPTIONS", ""), "Allow", route.allow());
@@ -86,6 +94,12 @@ final class HttpEdge extends Handler.Wrapper {
             return true;
         }
         return super.handle(request, response, callback);
+    }
+
+    /** Serves {@code /v1/embeddings} and {@code /v1/models} ({@link OpenAiRoutes}). */
+    HttpEdge openAi(OpenAiRoutes routes) {
+        this.openAi = routes;
+        return this;
     }
 
     // ---------------------------------------------------------------------------------- Host

@@ -79,12 +79,28 @@ public final class HttpFrontend implements AutoCloseable {
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
             Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory) {
+        this(config, admission, stats, status, ready, replyMemory, "wkr", Object.class);
+    }
+
+    /**
+     * @param workerName the worker class's simple name: the model name of the OpenAI routes when
+     *     {@code -model_name} is not set
+     * @param inputType the worker's input type: a {@code Tensor} worker takes token ids on {@code
+     *     /v1/embeddings}, any other texts
+     */
+    public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
+            Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory, String workerName,
+            Class<?> inputType) {
         this.config = config;
         this.replies = replyExecutor(config);
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
         EncodeRoute encode = new EncodeRoute(config, admission, replies, replyMemory, fetcher);
-        HttpEdge edge = new HttpEdge(config, stats, counts, encode, new OipRoutes(config, admission, status, ready, encode));
+        HttpEdge edge = new HttpEdge(config, stats, counts, encode, new OipRoutes(config, admission, status, ready, encode))
+                .openAi(new OpenAiRoutes(config, admission, stats, replies, replyMemory,
+                        config.modelName() != null ? config.modelName() : workerName,
+                        io.wkr.protocol.Tensor.class.isAssignableFrom(inputType)
+                                || config.protocol() == io.wkr.protocol.Protocol.NUMPY));
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.addConnector((server, httpConfig) -> {
