@@ -153,7 +153,10 @@ final class UrlFetcher implements AutoCloseable {
             } catch (HttpError | OverloadedException e) {
                 result.completeExceptionally(e);
             } catch (IOException | RuntimeException e) { // an Error propagates; the watchdog answers the request
-                result.completeExceptionally(expired() ? timeout() : bad(first, "could not be read: " + e));
+                // the socket's read timeout is the time left (rounded to whole ms, so it can fire a
+                // hair before the deadline): it is the fetch limit too, not the other server failing
+                boolean late = expired() || e instanceof java.net.SocketTimeoutException;
+                result.completeExceptionally(late ? timeout() : bad(first, "could not be read: " + e));
             } finally {
                 active.remove(this);
                 closeSocket();
