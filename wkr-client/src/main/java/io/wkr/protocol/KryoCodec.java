@@ -128,11 +128,6 @@ public final class KryoCodec implements PayloadCodec {
     }
 
     @Override
-    public Object decode(byte[] payload, Map<String, Object> info) {
-        return decode(payload, info, DecodeBudget.UNLIMITED);
-    }
-
-    @Override
     public Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         if (!"kryo".equals(info.get("codec"))) {
             if (info.containsKey("protocol") || (payload.length > 1 && (payload[0] & 0xff) == 0x80)) {

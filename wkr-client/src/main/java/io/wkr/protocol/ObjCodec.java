@@ -30,11 +30,6 @@ public final class ObjCodec implements PayloadCodec {
     }
 
     @Override
-    public Object decode(byte[] payload, Map<String, Object> info) {
-        return decode(payload, info, DecodeBudget.UNLIMITED);
-    }
-
-    @Override
     public Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         return PickleCodec.isPickleInfo(info) ? pickle.decode(payload, info, budget) : kryo.decode(payload, info, budget);
     }

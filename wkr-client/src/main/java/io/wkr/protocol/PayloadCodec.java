@@ -22,7 +22,9 @@ public interface PayloadCodec {
      * @throws BadRequestException when the payload does not match the protocol or exceeds a
      *     per-payload limit
      */
-    Object decode(byte[] payload, Map<String, Object> info);
+    default Object decode(byte[] payload, Map<String, Object> info) {
+        return decode(payload, info, DecodeBudget.UNLIMITED);
+    }
 
     /**
      * Decodes a payload, asking {@code budget} before each allocation the decode makes (the
@@ -34,9 +36,7 @@ public interface PayloadCodec {
      *     per-payload limit
      * @throws WKRException whatever {@code budget} throws to refuse an allocation, unchanged
      */
-    default Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
-        return decode(payload, info);
-    }
+    Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget);
 
     /**
      * Encodes a value, adding {@code timeout_ms} to the info when {@code timeoutMillis > 0}.

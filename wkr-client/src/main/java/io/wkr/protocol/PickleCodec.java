@@ -63,11 +63,6 @@ public final class PickleCodec implements PayloadCodec {
     }
 
     @Override
-    public Object decode(byte[] payload, Map<String, Object> info) {
-        return decode(payload, info, DecodeBudget.UNLIMITED);
-    }
-
-    @Override
     public Object decode(byte[] payload, Map<String, Object> info, DecodeBudget budget) {
         Object compress = info.getOrDefault("compress", 0L);
         byte[] pickle;
