@@ -86,6 +86,17 @@ public abstract class WKRHardWorker<M, I, O> {
     }
 
     /**
+     * The tensors this worker takes and gives, as the Open Inference Protocol (REST and gRPC)
+     * shows and checks them; called once on a fresh instance before any model is loaded, so it
+     * must not need one. Default {@code null}: one input {@code INPUT0} and one output {@code
+     * OUTPUT0} derived from the protocol and {@link #inputType()} (docs/protocols.md), and any
+     * datatype and shape a request sends is passed on.
+     */
+    public io.wkr.server.config.ModelSignature signature() {
+        return null;
+    }
+
+    /**
      * Checks one decoded input before it joins a batch, on the worker's thread. Throw {@link
      * io.wkr.protocol.BadRequestException} to answer that request {@code BAD_REQUEST} with the
      * exception's message; the other requests of the batch go on to {@link #predict}. The place

@@ -9,6 +9,7 @@ import io.wkr.protocol.Wire;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.batching.JobQueue;
 import io.wkr.server.internal.http.HttpFrontend;
+import io.wkr.server.internal.oip.OipModel;
 import io.wkr.protocol.AdminToken;
 import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.internal.sink.Sink;
@@ -188,9 +189,11 @@ public final class WKRServer implements AutoCloseable {
         startMillis = System.currentTimeMillis();
         this.stats = stats; // from here on snapshot() works: every part it reads exists
         ventilatorThread.start();
+        OipModel model = new OipModel(OipModel.name(config.modelName(), probe.getClass().getSimpleName()),
+                config.protocol(), probe.inputType(), probe.signature());
         if (config.httpPort() != null) {
             http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget(),
-                    probe.getClass().getSimpleName(), probe.inputType());
+                    model, probe.inputType());
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {

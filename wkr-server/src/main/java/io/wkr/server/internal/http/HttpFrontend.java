@@ -6,6 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.config.ServerConfig;
+import io.wkr.server.internal.oip.OipModel;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.MemoryBudget;
 import io.wkr.server.internal.ServerJson;
@@ -79,26 +80,26 @@ public final class HttpFrontend implements AutoCloseable {
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
             Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory) {
-        this(config, admission, stats, status, ready, replyMemory, "wkr", Object.class);
+        this(config, admission, stats, status, ready, replyMemory,
+                new OipModel(OipModel.name(config.modelName(), "wkr"), config.protocol(), Object.class, null), Object.class);
     }
 
     /**
-     * @param workerName the worker class's simple name: the model name of the OpenAI routes when
-     *     {@code -model_name} is not set
+     * @param model the model of the standard protocols (its name is the OpenAI routes' too)
      * @param inputType the worker's input type: a {@code Tensor} worker takes token ids on {@code
      *     /v1/embeddings}, any other texts
      */
     public HttpFrontend(ServerConfig config, Admission admission, ServerStats stats,
-            Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory, String workerName,
+            Supplier<ServerSnapshot> status, BooleanSupplier ready, MemoryBudget replyMemory, OipModel model,
             Class<?> inputType) {
         this.config = config;
         this.replies = replyExecutor(config);
         this.fetcher = new UrlFetcher(new FetchRules(config.httpFetchHosts()), config.maxRequestBytes());
         LegacyStatus.Counts counts = new LegacyStatus.Counts();
         EncodeRoute encode = new EncodeRoute(config, admission, replies, replyMemory, fetcher);
-        HttpEdge edge = new HttpEdge(config, stats, counts, encode, new OipRoutes(config, admission, status, ready, encode))
+        HttpEdge edge = new HttpEdge(config, stats, counts, encode, new OipRoutes(config, admission, status, ready, encode, model))
                 .openAi(new OpenAiRoutes(config, admission, stats, replies, replyMemory,
-                        config.modelName() != null ? config.modelName() : workerName,
+                        model.name(),
                         io.wkr.protocol.Tensor.class.isAssignableFrom(inputType)
                                 || config.protocol() == io.wkr.protocol.Protocol.NUMPY));
         this.app = Javalin.create(cfg -> {

@@ -5,38 +5,36 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.ErrorCode;
-import io.wkr.protocol.Protocol;
-import io.wkr.protocol.Tensor;
+import io.wkr.server.internal.oip.OipModel;
+import io.wkr.server.internal.oip.OipTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
  * One {@code POST /v2/models/{m}/infer}: its body (JSON, or with the binary tensor extension a
- * JSON header of {@code Inference-Header-Content-Length} bytes followed by raw tensors) becomes
- * the worker input, and {@link Reply} writes the result. The worker input is a {@link Tensor} on
- * a {@code numpy} server ({@code BYTES} is refused there), and on an {@code obj} server the
- * input tensor as a map {@code {"name", "datatype", "shape", "data"}} with the data flattened.
+ * JSON header of {@code Inference-Header-Content-Length} bytes followed by the binary inputs' data
+ * in their order) becomes {@link OipModel.Input}s, which the model checks and makes the worker
+ * input of; {@link Reply} writes the result as the request asked (JSON data, or binary data for
+ * every output or for those that ask).
  */
 final class OipInfer {
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
-    private final String model;
-    private final Protocol protocol;
+    private final OipModel model;
     private final Exchange exchange;
 
-    OipInfer(String model, Protocol protocol, Exchange exchange) {
+    OipInfer(OipModel model, Exchange exchange) {
         this.model = model;
-        this.protocol = protocol;
         this.exchange = exchange;
     }
 
@@ -55,14 +53,25 @@ final class OipInfer {
         if (!(tree instanceof Map<?, ?> request)) throw new BadRequestException("the body must be a JSON object with 'inputs'");
         Object id = request.get("id");
         if (id != null && !(id instanceof String)) throw new BadRequestException("'id' must be a string");
-        boolean binaryOut = Boolean.TRUE.equals(param(request.get("parameters"), "binary_data_output", "parameters"));
-        binaryOut |= outputs(request.get("outputs"));
-        if (!(request.get("inputs") instanceof List<?> inputs) || inputs.size() != 1) {
-            throw new BadRequestException("'inputs' must be a list of one tensor: this model has one input, '"
-                    + OipRoutes.INPUT + "'");
+        boolean binaryAll = Boolean.TRUE.equals(param(request.get("parameters"), "binary_data_output", "parameters"));
+        List<String> requested = new ArrayList<>();
+        Set<String> binary = new HashSet<>();
+        outputs(request.get("outputs"), requested, binary);
+        if (!(request.get("inputs") instanceof List<?> inputs) || inputs.isEmpty()) {
+            throw new BadRequestException("'inputs' must be a list of tensors: this model's inputs are "
+                    + model.signature().inputs().stream().map(t -> t.name()).toList());
         }
-        Object input = input(inputs.get(0), "inputs[0]", body, headerLength, reservation);
-        exchange.format(new Reply((String) id, model, binaryOut));
+        int[] offset = {headerLength};
+        List<OipModel.Input> tensors = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            tensors.add(input(inputs.get(i), "inputs[" + i + "]", body, offset, reservation));
+        }
+        if (offset[0] != body.length) {
+            throw new BadRequestException((body.length - offset[0]) + " bytes follow the JSON header and the inputs' "
+                    + "binary data (their parameters.binary_data_size): send no more than the inputs' data");
+        }
+        Object input = model.workerInput(tensors);
+        exchange.format(new Reply((String) id, model, binaryAll, binary, requested));
         return input;
     }
 
@@ -80,19 +89,18 @@ final class OipInfer {
                 + " (the body's), got '" + JsonInputs.quote(v, JsonInputs.QUOTE) + "'");
     }
 
-    /** True when an {@code outputs} entry asks for binary data; fails on an output this model lacks. */
-    private static boolean outputs(Object outputs) {
-        if (outputs == null) return false;
+    /** The outputs a request names (all when none) and those it wants as binary data. */
+    private void outputs(Object outputs, List<String> requested, Set<String> binary) {
+        if (outputs == null) return;
         if (!(outputs instanceof List<?> list)) throw new BadRequestException("'outputs' must be a list");
-        boolean binary = false;
         for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof Map<?, ?> o)) throw new BadRequestException("outputs[" + i + "] must be an object");
-            if (!OipRoutes.OUTPUT.equals(o.get("name"))) {
-                throw new BadRequestException("outputs[" + i + "].name: this model has one output, '" + OipRoutes.OUTPUT + "'");
-            }
-            binary |= Boolean.TRUE.equals(param(o.get("parameters"), "binary_data", "outputs[" + i + "].parameters"));
+            String field = "outputs[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> o)) throw new BadRequestException(field + " must be an object");
+            if (!(o.get("name") instanceof String name)) throw new BadRequestException(field + ".name is missing");
+            model.checkRequested(name, field + ".name");
+            requested.add(name);
+            if (Boolean.TRUE.equals(param(o.get("parameters"), "binary_data", field + ".parameters"))) binary.add(name);
         }
-        return binary;
     }
 
     private static Object param(Object parameters, String key, String field) {
@@ -101,58 +109,34 @@ final class OipInfer {
         return m.get(key);
     }
 
-    private Object input(Object value, String field, byte[] body, int headerLength, Reservation reservation) {
+    /** One input tensor; binary data is taken from {@code offset[0]} on, which moves past it. */
+    private static OipModel.Input input(Object value, String field, byte[] body, int[] offset, Reservation reservation) {
         if (!(value instanceof Map<?, ?> in)) throw new BadRequestException(field + " must be an object");
-        if (!OipRoutes.INPUT.equals(in.get("name"))) {
-            throw new BadRequestException(field + ".name must be '" + OipRoutes.INPUT + "', got " + in.get("name"));
-        }
+        if (!(in.get("name") instanceof String name)) throw new BadRequestException(field + ".name is missing");
         if (!(in.get("datatype") instanceof String datatype)) throw new BadRequestException(field + ".datatype is missing");
         DType dtype = OipTensors.dtype(datatype, field + ".datatype");
         int[] shape = OipTensors.shape(in.get("shape"), field + ".shape");
         long count = OipTensors.elements(shape, field + ".shape");
         Object size = param(in.get("parameters"), "binary_data_size", field + ".parameters");
-        List<Object> values = null;
-        Tensor tensor = null;
         if (size != null) {
-            byte[] raw = binary(in, size, field, body, headerLength, reservation);
-            if (dtype == null) values = OipTensors.bytesElements(raw, count, field + " binary data");
-            else tensor = OipTensors.fromBinary(dtype, shape, raw, field + " binary data");
-        } else {
-            if (headerLength != body.length) {
-                throw new BadRequestException(field + ": binary data follows the JSON header but the input has no "
-                        + "parameters.binary_data_size");
+            int left = body.length - offset[0];
+            if (!(size instanceof Integer n) || n < 0 || n > left) {
+                throw new BadRequestException(field + ".parameters.binary_data_size must be the input's bytes after the JSON"
+                        + " header, at most the " + left + " left, got " + size);
             }
-            values = jsonData(in.get("data"), dtype == null, shape, count, field);
-            if (dtype != null) {
-                reservation.charge(count * dtype.byteSize());
-                tensor = OipTensors.fromJson(dtype, shape, values, field + ".data");
-            }
+            if (in.get("data") != null) throw new BadRequestException(field + " has both 'data' and binary_data_size");
+            reservation.charge(n);
+            byte[] raw = Arrays.copyOfRange(body, offset[0], offset[0] + n);
+            offset[0] += n;
+            return dtype == null
+                    ? new OipModel.Input(name, datatype, shape, null, OipTensors.bytesElements(raw, count, field + " binary data"), field)
+                    : new OipModel.Input(name, datatype, shape, OipTensors.fromBinary(dtype, shape, raw, field + " binary data"),
+                            null, field);
         }
-        if (protocol == Protocol.NUMPY) {
-            if (tensor == null) {
-                throw new BadRequestException(field + ".datatype BYTES needs an obj server (-protocol obj): a numpy "
-                        + "server's inputs are numeric tensors");
-            }
-            return tensor;
-        }
-        Map<String, Object> obj = new LinkedHashMap<>();
-        obj.put("name", OipRoutes.INPUT);
-        obj.put("datatype", datatype);
-        obj.put("shape", Arrays.stream(shape).boxed().toList());
-        obj.put("data", tensor != null ? new Reply(null, null, false).values(tensor) : values);
-        return obj;
-    }
-
-    /** The binary data of an input: the rest of the body after the JSON header, all of it. */
-    private static byte[] binary(Map<?, ?> in, Object size, String field, byte[] body, int headerLength,
-            Reservation reservation) {
-        if (!(size instanceof Integer n) || n < 0 || n != body.length - headerLength) {
-            throw new BadRequestException(field + ".parameters.binary_data_size must be the " + (body.length - headerLength)
-                    + " bytes after the JSON header, got " + size);
-        }
-        if (in.get("data") != null) throw new BadRequestException(field + " has both 'data' and binary_data_size");
-        reservation.charge(n);
-        return Arrays.copyOfRange(body, headerLength, body.length);
+        List<Object> values = jsonData(in.get("data"), dtype == null, shape, count, field);
+        if (dtype == null) return new OipModel.Input(name, datatype, shape, null, values, field);
+        reservation.charge(count * dtype.byteSize());
+        return new OipModel.Input(name, datatype, shape, OipTensors.fromJson(dtype, shape, values, field + ".data"), null, field);
     }
 
     /** The values of {@code data}, flat, as many as the shape holds (strings for BYTES). */
@@ -171,23 +155,30 @@ final class OipInfer {
     }
 
     /**
-     * The answer: {@code {"model_name", "model_version", "id", "outputs": [{"name": "OUTPUT0",
-     * "datatype", "shape", "data"}]}}, or with binary output the JSON header (the output's
-     * {@code parameters.binary_data_size} instead of {@code data}) followed by its raw bytes.
-     * Errors are {@code {"error": "<message>"}}. A result that is a {@link Tensor} is that tensor;
-     * a map with {@code datatype}, {@code shape} and {@code data} (an {@code obj} worker echoing its
-     * input) that tensor; a string, byte array, number or boolean a one-element tensor; a list of
-     * strings {@code BYTES}, of integers {@code INT64}, of other numbers {@code FP64}.
+     * The answer: {@code {"model_name", "model_version", "id", "outputs": [{"name", "datatype",
+     * "shape", "data"}]}}; an output sent as binary data has {@code parameters.binary_data_size}
+     * instead of {@code data}, and its bytes follow the JSON header (whose length is {@code
+     * Inference-Header-Content-Length}) in the outputs' order. Errors are {@code {"error":
+     * "<message>"}}. How a result becomes outputs: {@link OipModel#outputs}.
      */
     static final class Reply implements ReplyFormat {
         private final String id;
-        private final String model;
-        private final boolean binary;
+        private final OipModel model;
+        private final boolean binaryAll;
+        private final Set<String> binary;
+        private final List<String> requested;
 
-        Reply(String id, String model, boolean binary) {
+        Reply(String id, OipModel model, boolean binaryAll, Set<String> binary, List<String> requested) {
             this.id = id;
             this.model = model;
+            this.binaryAll = binaryAll;
             this.binary = binary;
+            this.requested = requested;
+        }
+
+        /** The error bodies of the protocol, before a request is decoded. */
+        static Reply errors() {
+            return new Reply(null, null, false, Set.of(), List.of());
         }
 
         @Override
@@ -201,104 +192,44 @@ final class OipInfer {
 
         @Override
         public String result(Object output, OutputStream out, HttpFields.Mutable headers) throws IOException {
-            Out o = Out.of(output);
-            byte[] raw = binary ? o.raw() : null;
+            List<OipModel.Output> outputs = model.outputs(output, requested);
+            List<byte[]> raws = new ArrayList<>();
+            boolean anyBinary = false;
             ByteArrayOutputStream head = new ByteArrayOutputStream(256);
-            try (JsonGenerator g = ResultJson.MAPPER.getFactory().createGenerator(binary ? head : out)) {
+            for (OipModel.Output o : outputs) anyBinary |= binaryAll || binary.contains(o.name());
+            try (JsonGenerator g = ResultJson.MAPPER.getFactory().createGenerator(anyBinary ? head : out)) {
                 g.writeStartObject();
-                g.writeStringField("model_name", model);
-                g.writeStringField("model_version", "1");
+                g.writeStringField("model_name", model.name());
+                g.writeStringField("model_version", OipModel.VERSION);
                 if (id != null) g.writeStringField("id", id);
                 g.writeArrayFieldStart("outputs");
-                g.writeStartObject();
-                g.writeStringField("name", OipRoutes.OUTPUT);
-                g.writeStringField("datatype", o.datatype);
-                g.writeArrayFieldStart("shape");
-                for (int d : o.shape) g.writeNumber(d);
-                g.writeEndArray();
-                if (binary) {
-                    g.writeObjectFieldStart("parameters");
-                    g.writeNumberField("binary_data_size", raw.length);
+                for (OipModel.Output o : outputs) {
+                    g.writeStartObject();
+                    g.writeStringField("name", o.name());
+                    g.writeStringField("datatype", o.datatype());
+                    g.writeArrayFieldStart("shape");
+                    for (int d : o.shape()) g.writeNumber(d);
+                    g.writeEndArray();
+                    if (binaryAll || binary.contains(o.name())) {
+                        byte[] raw = o.raw();
+                        raws.add(raw);
+                        g.writeObjectFieldStart("parameters");
+                        g.writeNumberField("binary_data_size", raw.length);
+                        g.writeEndObject();
+                    } else {
+                        g.writeFieldName("data");
+                        ResultJson.MAPPER.writeValue(g, o.values());
+                    }
                     g.writeEndObject();
-                } else {
-                    g.writeFieldName("data");
-                    ResultJson.MAPPER.writeValue(g, o.tensor != null ? values(o.tensor) : o.values.stream()
-                            .map(v -> v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : v).toList());
                 }
-                g.writeEndObject();
                 g.writeEndArray();
                 g.writeEndObject();
             }
-            if (!binary) return "application/json";
+            if (!anyBinary) return "application/json";
             headers.put(HEADER_LENGTH, Integer.toString(head.size()));
             head.writeTo(out);
-            out.write(raw);
+            for (byte[] raw : raws) out.write(raw);
             return "application/octet-stream";
-        }
-
-        /** A tensor's elements as JSON values, row-major. */
-        List<Object> values(Tensor t) {
-            ByteBuffer b = t.buffer().order(ByteOrder.LITTLE_ENDIAN);
-            Object[] v = new Object[t.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = switch (t.dtype()) {
-                    case BOOL -> b.get() != 0;
-                    case INT8 -> (int) b.get();
-                    case UINT8 -> b.get() & 0xff;
-                    case INT16 -> (int) b.getShort();
-                    case UINT16 -> b.getShort() & 0xffff;
-                    case INT32 -> b.getInt();
-                    case UINT32 -> b.getInt() & 0xffff_ffffL;
-                    case INT64 -> b.getLong();
-                    case UINT64 -> new java.math.BigInteger(Long.toUnsignedString(b.getLong()));
-                    case FLOAT16 -> ResultJson.Half.toFloat(b.getShort());
-                    case FLOAT32 -> b.getFloat();
-                    case FLOAT64 -> b.getDouble();
-                };
-            }
-            return Arrays.asList(v);
-        }
-    }
-
-    /** A result as one output tensor: a wkr tensor, or JSON values with a datatype and a shape. */
-    private record Out(String datatype, int[] shape, Tensor tensor, List<?> values) {
-        static Out of(Object output) {
-            if (output instanceof Tensor t) return new Out(OipTensors.datatype(t.dtype()), t.shape(), t, null);
-            if (output instanceof Map<?, ?> m && m.get("datatype") instanceof String d && m.get("data") instanceof List<?> data
-                    && m.get("shape") instanceof List<?> s) {
-                int[] shape = OipTensors.shape(s, "the result's shape");
-                DType dtype = OipTensors.dtype(d, "the result's datatype");
-                return dtype == null ? new Out(d, shape, null, data)
-                        : new Out(d, shape, OipTensors.fromJson(dtype, shape, OipTensors.flatten(data, "data"), "data"), null);
-            }
-            if (output instanceof byte[] b) return new Out(OipTensors.BYTES, new int[] {1}, null, List.of(b));
-            if (output instanceof List<?> list) {
-                boolean strings = list.stream().allMatch(v -> v instanceof String);
-                boolean integers = list.stream().allMatch(v -> v instanceof Integer || v instanceof Long);
-                return new Out(strings ? OipTensors.BYTES : integers ? "INT64" : "FP64", new int[] {list.size()}, null, list);
-            }
-            String d = output instanceof Boolean ? "BOOL" : output instanceof Integer || output instanceof Long ? "INT64"
-                    : output instanceof Number ? "FP64" : OipTensors.BYTES;
-            return new Out(d, new int[] {1}, null, List.of(d.equals(OipTensors.BYTES) ? String.valueOf(output) : output));
-        }
-
-        /** The raw little-endian bytes of the binary tensor extension (BYTES: 4-byte length, then the bytes). */
-        byte[] raw() {
-            if (tensor != null) return tensor.bytes();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            for (Object v : values) {
-                if (datatype.equals(OipTensors.BYTES)) {
-                    byte[] b = v instanceof byte[] a ? a : String.valueOf(v).getBytes(StandardCharsets.UTF_8);
-                    out.write(len.clear().putInt(b.length).array(), 0, 4);
-                    out.write(b, 0, b.length);
-                } else {
-                    DType dtype = OipTensors.dtype(datatype, "the result's datatype");
-                    byte[] one = OipTensors.fromJson(dtype, new int[] {1}, List.of(v), "the result").bytes();
-                    out.write(one, 0, one.length);
-                }
-            }
-            return out.toByteArray();
         }
     }
 }

@@ -1,8 +1,10 @@
 package io.wkr.server.internal.http;
 
 import io.wkr.protocol.ErrorCode;
-import io.wkr.protocol.Protocol;
 import io.wkr.server.config.ServerConfig;
+import io.wkr.server.config.TensorSpec;
+import io.wkr.server.internal.oip.OipModel;
+import io.wkr.server.internal.oip.OipTensors;
 import io.wkr.server.internal.ServerJson;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.status.Latency;
@@ -18,18 +20,13 @@ import java.util.function.Supplier;
  * first: {@code GET /v2}, {@code /v2/health/live}, {@code /v2/health/ready}, {@code
  * /v2/models/{m}}, {@code /v2/models/{m}/ready}, {@code /v2/models/{m}/config}, {@code
  * /v2/models/{m}/stats} (and {@code /v2/models/stats}, all models: the one) and {@code POST /v2/models/{m}/infer} (an optional {@code
- * /versions/{v}} after the model name is taken and ignored). A server serves one model, named by
- * {@code -model_name} or else the worker class's simple name. Its one input ({@code INPUT0}) and
- * one output ({@code OUTPUT0}) have shape {@code [-1]} and the datatype of the server's protocol
- * ({@code FP32} on {@code numpy} servers, {@code BYTES} on {@code obj} ones): the request says the
- * real ones. An inference goes through {@link EncodeRoute#receive}, the same admission and queue
+ * /versions/{v}} after the model name is taken and ignored). A server serves one model ({@link
+ * OipModel}: its name and signature). An inference goes through {@link EncodeRoute#receive}, the same admission and queue
  * as {@code /encode}. Errors are {@code {"error": "<message>"}} with the statuses of {@link
  * Exchange#statusOf}.
  */
 final class OipRoutes {
     static final String PREFIX = "/v2";
-    static final String INPUT = "INPUT0";
-    static final String OUTPUT = "OUTPUT0";
     /** The extensions {@code GET /v2} advertises. */
     static final List<String> EXTENSIONS = List.of("binary_tensor_data", "model_configuration", "statistics");
 
@@ -38,10 +35,11 @@ final class OipRoutes {
     private final Supplier<ServerSnapshot> status;
     private final BooleanSupplier ready;
     private final EncodeRoute encode;
-    private volatile String modelName;
+    private final OipModel model;
 
     OipRoutes(ServerConfig config, Admission admission, Supplier<ServerSnapshot> status, BooleanSupplier ready,
-            EncodeRoute encode) {
+            EncodeRoute encode, OipModel model) {
+        this.model = model;
         this.config = config;
         this.admission = admission;
         this.status = status;
@@ -55,7 +53,7 @@ final class OipRoutes {
     }
 
     /** The error body of this protocol: {@code {"error": "<message>"}}. */
-    static final ReplyFormat ERRORS = new OipInfer.Reply(null, null, false);
+    static final ReplyFormat ERRORS = OipInfer.Reply.errors();
 
     /** Answers one request under {@code /v2}; errors are thrown for the caller to answer. */
     void handle(Exchange x, String path, String method) {
@@ -92,7 +90,7 @@ final class OipRoutes {
             case "stats" -> only(get, method, p, () -> x.json(200, json(stats(status.get()))));
             case "infer" -> {
                 if (!method.equals("POST")) throw notAllowed(method, p, "POST");
-                encode.receive(x, new OipInfer(modelName(), config.protocol(), x)::input);
+                encode.receive(x, new OipInfer(model, x)::input);
             }
             default -> throw notFound(p);
         }
@@ -116,23 +114,8 @@ final class OipRoutes {
         return ready.getAsBoolean() && !admission.draining();
     }
 
-    /** {@code -model_name}, or the worker class's simple name. */
     String modelName() {
-        String n = modelName;
-        if (n == null) {
-            n = config.modelName();
-            if (n == null || n.isBlank()) {
-                String worker = status.get().server().workerClass();
-                n = worker.substring(worker.lastIndexOf('.') + 1);
-                n = n.substring(n.lastIndexOf('$') + 1);
-            }
-            modelName = n;
-        }
-        return n;
-    }
-
-    private String datatype() {
-        return config.protocol() == Protocol.NUMPY ? "FP32" : OipTensors.BYTES;
+        return model.name();
     }
 
     private Map<String, Object> serverMetadata() {
@@ -147,10 +130,10 @@ final class OipRoutes {
     private Map<String, Object> modelMetadata() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", modelName());
-        m.put("versions", List.of("1"));
-        m.put("platform", "wkr");
-        m.put("inputs", List.of(Map.of("name", INPUT, "datatype", datatype(), "shape", List.of(-1))));
-        m.put("outputs", List.of(Map.of("name", OUTPUT, "datatype", datatype(), "shape", List.of(-1))));
+        m.put("versions", List.of(OipModel.VERSION));
+        m.put("platform", OipModel.PLATFORM);
+        m.put("inputs", model.signature().inputs().stream().map(OipRoutes::metadata).toList());
+        m.put("outputs", model.signature().outputs().stream().map(OipRoutes::metadata).toList());
         return m;
     }
 
@@ -164,13 +147,18 @@ final class OipRoutes {
         m.put("platform", "wkr");
         m.put("backend", "wkr");
         m.put("max_batch_size", 0);
-        m.put("input", List.of(Map.of("name", INPUT, "data_type", "TYPE_" + typeName(datatype()), "dims", List.of(-1),
-                "optional", false, "is_shape_tensor", false)));
-        m.put("output", List.of(Map.of("name", OUTPUT, "data_type", "TYPE_" + typeName(datatype()), "dims", List.of(-1))));
+        m.put("input", model.signature().inputs().stream().map(t -> Map.of("name", t.name(), "data_type",
+                "TYPE_" + typeName(t.datatype()), "dims", t.shape(), "optional", false, "is_shape_tensor", false)).toList());
+        m.put("output", model.signature().outputs().stream().map(t -> Map.of("name", t.name(), "data_type",
+                "TYPE_" + typeName(t.datatype()), "dims", t.shape())).toList());
         m.put("model_transaction_policy", Map.of("decoupled", false));
         m.put("response_cache", Map.of("enable", false));
         m.put("dynamic_batching", Map.of("max_queue_delay_microseconds", 0, "preferred_batch_size", List.of(config.batchSize())));
         return m;
+    }
+
+    private static Map<String, Object> metadata(TensorSpec t) {
+        return Map.of("name", t.name(), "datatype", t.datatype(), "shape", t.shape());
     }
 
     /** Triton's config names BYTES {@code TYPE_STRING}. */
@@ -190,15 +178,15 @@ final class OipRoutes {
         inference.put("compute_input", duration(0, null));
         inference.put("compute_infer", duration(s.predictMs().count(), s.predictMs()));
         inference.put("compute_output", duration(0, null));
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("name", modelName());
-        model.put("version", "1");
-        model.put("last_inference", s.server().serverCurrentTime().toEpochMilli());
-        model.put("inference_count", s.batches().items());
-        model.put("execution_count", s.batches().count());
-        model.put("inference_stats", inference);
-        model.put("batch_stats", List.of());
-        return Map.of("model_stats", List.of(model));
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("name", modelName());
+        entry.put("version", OipModel.VERSION);
+        entry.put("last_inference", s.server().serverCurrentTime().toEpochMilli());
+        entry.put("inference_count", s.batches().items());
+        entry.put("execution_count", s.batches().count());
+        entry.put("inference_stats", inference);
+        entry.put("batch_stats", List.of());
+        return Map.of("model_stats", List.of(entry));
     }
 
     private static Map<String, Object> duration(long count, Latency latency) {

@@ -61,7 +61,7 @@ final class ResultJson {
                     case UINT32 -> g.writeNumber(b.getInt() & 0xffff_ffffL);
                     case INT64 -> g.writeNumber(b.getLong());
                     case UINT64 -> g.writeNumber(Long.toUnsignedString(b.getLong()));
-                    case FLOAT16 -> g.writeNumber(Half.toFloat(b.getShort()));
+                    case FLOAT16 -> g.writeNumber(io.wkr.server.internal.oip.OipTensors.halfToFloat(b.getShort()));
                 }
             }
             g.writeEndArray();
@@ -81,25 +81,6 @@ final class ResultJson {
             g.writeFieldName("base64");
             g.writeBinary(bytes);
             g.writeEndObject();
-        }
-    }
-
-    /** Float16 decoding for Java 17 (Float.float16ToFloat arrived in 20). */
-    static final class Half {
-        private Half() {}
-
-        static float toFloat(short h) {
-            int bits = h & 0xffff;
-            int sign = (bits >>> 15) << 31;
-            int exp = (bits >>> 10) & 0x1f;
-            int mant = bits & 0x3ff;
-            if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-            if (exp == 0) {
-                if (mant == 0) return Float.intBitsToFloat(sign);
-                float v = mant / 1024f * (float) Math.pow(2, -14);
-                return sign == 0 ? v : -v;
-            }
-            return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
         }
     }
 }

@@ -4,6 +4,7 @@ import static io.wkr.server.internal.http.HttpCalls.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
+import io.wkr.server.internal.oip.OipTensors;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.TestServers;
 import java.net.http.HttpRequest;

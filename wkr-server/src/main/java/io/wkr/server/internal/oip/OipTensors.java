@@ -1,8 +1,9 @@
-package io.wkr.server.internal.http;
+package io.wkr.server.internal.oip;
 
 import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.Tensor;
+import io.wkr.protocol.Wire;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -19,15 +20,19 @@ import java.util.Locale;
  * into a wkr {@link Tensor}, with range checks: nothing is wrapped, clamped or silently rounded
  * to an integer. Every error names the field it is about ({@code inputs[0].shape}).
  */
-final class OipTensors {
+public final class OipTensors {
     /** The datatype of {@code BYTES}: no wkr dtype holds it. */
-    static final String BYTES = "BYTES";
+    public static final String BYTES = "BYTES";
+    /** The most dimensions a tensor may have. */
+    public static final int MAX_DIMS = 32;
+    /** How much of a bad value an error message quotes. */
+    public static final int QUOTE = 40;
     private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private OipTensors() {}
 
     /** The wkr dtype of an OIP datatype, or null for {@code BYTES}. */
-    static DType dtype(String datatype, String field) {
+    public static DType dtype(String datatype, String field) {
         return switch (datatype) {
             case "BOOL" -> DType.BOOL;
             case "UINT8" -> DType.UINT8;
@@ -42,14 +47,14 @@ final class OipTensors {
             case "FP32" -> DType.FLOAT32;
             case "FP64" -> DType.FLOAT64;
             case BYTES -> null;
-            default -> throw new BadRequestException(field + " '" + JsonInputs.quote(datatype, JsonInputs.QUOTE)
+            default -> throw new BadRequestException(field + " '" + quote(datatype, QUOTE)
                     + "' is not a datatype: use BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32,"
                     + " FP64 or BYTES");
         };
     }
 
     /** The OIP datatype of a wkr dtype. */
-    static String datatype(DType dtype) {
+    public static String datatype(DType dtype) {
         return switch (dtype) {
             case FLOAT16 -> "FP16";
             case FLOAT32 -> "FP32";
@@ -58,11 +63,11 @@ final class OipTensors {
         };
     }
 
-    /** A shape: a list of non-negative integers (at most {@link TensorReader#MAX_DIMS}). */
-    static int[] shape(Object value, String field) {
+    /** A shape: a list of non-negative integers (at most {@link #MAX_DIMS}). */
+    public static int[] shape(Object value, String field) {
         if (!(value instanceof List<?> list)) throw new BadRequestException(field + " is missing or not a list of dimensions");
-        if (list.size() > TensorReader.MAX_DIMS) {
-            throw new BadRequestException(field + " has " + list.size() + " dimensions; at most " + TensorReader.MAX_DIMS);
+        if (list.size() > MAX_DIMS) {
+            throw new BadRequestException(field + " has " + list.size() + " dimensions; at most " + MAX_DIMS);
         }
         int[] shape = new int[list.size()];
         for (int i = 0; i < shape.length; i++) {
@@ -76,7 +81,7 @@ final class OipTensors {
     }
 
     /** The number of elements of a shape; fails past what one tensor can hold. */
-    static long elements(int[] shape, String field) {
+    public static long elements(int[] shape, String field) {
         long n = 1;
         for (int d : shape) {
             n *= d;
@@ -86,7 +91,7 @@ final class OipTensors {
     }
 
     /** The values of {@code data}, flattened in row-major order (nested lists are allowed). */
-    static List<Object> flatten(Object data, String field) {
+    public static List<Object> flatten(Object data, String field) {
         if (!(data instanceof List<?> list)) throw new BadRequestException(field + " is missing or not a list");
         List<Object> out = new ArrayList<>(list.size());
         flatten(list, out, 0, field);
@@ -96,7 +101,7 @@ final class OipTensors {
     private static void flatten(List<?> list, List<Object> out, int depth, String field) {
         for (Object o : list) {
             if (o instanceof List<?> inner) {
-                if (depth >= TensorReader.MAX_DIMS) throw new BadRequestException(field + " is nested too deep");
+                if (depth >= MAX_DIMS) throw new BadRequestException(field + " is nested too deep");
                 flatten(inner, out, depth + 1, field);
             } else {
                 out.add(o);
@@ -105,7 +110,7 @@ final class OipTensors {
     }
 
     /** A tensor of {@code dtype} and {@code shape} over JSON values (as many as the shape holds). */
-    static Tensor fromJson(DType dtype, int[] shape, List<Object> values, String field) {
+    public static Tensor fromJson(DType dtype, int[] shape, List<Object> values, String field) {
         byte[] bytes = new byte[Math.multiplyExact(values.size(), dtype.byteSize())];
         ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < values.size(); i++) put(out, dtype, values.get(i), field + "[" + i + "]");
@@ -113,7 +118,7 @@ final class OipTensors {
     }
 
     /** A tensor of {@code dtype} and {@code shape} over raw little-endian bytes (binary tensor extension). */
-    static Tensor fromBinary(DType dtype, int[] shape, byte[] raw, String field) {
+    public static Tensor fromBinary(DType dtype, int[] shape, byte[] raw, String field) {
         long expected = elements(shape, field) * dtype.byteSize();
         if (raw.length != expected) {
             throw new BadRequestException(field + " is " + raw.length + " bytes but a " + datatype(dtype) + " tensor of shape "
@@ -122,8 +127,8 @@ final class OipTensors {
         return Tensor.wrap(dtype, shape, raw);
     }
 
-    /** BYTES elements from the binary tensor extension: each a 4-byte little-endian length, then its bytes. */
-    static List<Object> bytesElements(byte[] raw, long count, String field) {
+    /** BYTES elements (byte arrays) from raw contents: each a 4-byte little-endian length, then its bytes. */
+    public static List<Object> bytesElements(byte[] raw, long count, String field) {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         List<Object> out = new ArrayList<>();
         while (b.hasRemaining()) {
@@ -133,7 +138,7 @@ final class OipTensors {
                 throw new BadRequestException(field + ": a BYTES element of " + Integer.toUnsignedString(n)
                         + " bytes runs past the tensor's data");
             }
-            out.add(new String(raw, b.position(), n, StandardCharsets.UTF_8));
+            out.add(Arrays.copyOfRange(raw, b.position(), b.position() + n));
             b.position(b.position() + n);
         }
         if (out.size() != count) {
@@ -189,12 +194,56 @@ final class OipTensors {
         return i;
     }
 
+    /** A BYTES element as text (UTF-8): a string stays itself, bytes are decoded. */
+    public static String text(Object element) {
+        return element instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(element);
+    }
+
+    /** A BYTES element as bytes: a string in UTF-8. */
+    public static byte[] bytes(Object element) {
+        return element instanceof byte[] b ? b : String.valueOf(element).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** BYTES elements as raw contents: each a 4-byte little-endian length, then its bytes. */
+    public static byte[] rawBytes(List<?> elements) {
+        int size = 0;
+        List<byte[]> all = new ArrayList<>(elements.size());
+        for (Object e : elements) {
+            byte[] b = bytes(e);
+            all.add(b);
+            size = Math.addExact(size, 4 + b.length);
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (byte[] b : all) out.putInt(b.length).put(b);
+        return out.array();
+    }
+
+    /** A value for an error message, cut to {@code max} characters. */
+    public static String quote(String s, int max) {
+        return Wire.preview(String.valueOf(s), max);
+    }
+
     private static String describe(Object v) {
-        return v instanceof String s ? "'" + JsonInputs.quote(s, JsonInputs.QUOTE) + "'" : String.valueOf(v);
+        return v instanceof String s ? "'" + quote(s, QUOTE) + "'" : String.valueOf(v);
+    }
+
+    /** IEEE half to float (Float.float16ToFloat arrived in Java 20). */
+    public static float halfToFloat(short h) {
+        int bits = h & 0xffff;
+        int sign = (bits >>> 15) << 31;
+        int exp = (bits >>> 10) & 0x1f;
+        int mant = bits & 0x3ff;
+        if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        if (exp == 0) {
+            if (mant == 0) return Float.intBitsToFloat(sign);
+            float v = mant / 1024f * (float) Math.pow(2, -14);
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
     }
 
     /** Float to IEEE half, rounding to nearest even (Float.floatToFloat16 arrived in Java 20). */
-    static short toHalf(float f) {
+    public static short toHalf(float f) {
         int bits = Float.floatToIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exp = ((bits >>> 23) & 0xff) - 127 + 15;
