@@ -8,6 +8,7 @@ import io.wkr.protocol.Tensor;
 import io.wkr.protocol.Wire;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.batching.JobQueue;
+import io.wkr.server.internal.grpc.GrpcFrontend;
 import io.wkr.server.internal.http.HttpFrontend;
 import io.wkr.server.internal.oip.OipModel;
 import io.wkr.protocol.AdminToken;
@@ -81,6 +82,8 @@ public final class WKRServer implements AutoCloseable {
     private Admission admission;
     private HttpFrontend http;
     private int httpPort = -1;
+    private GrpcFrontend grpc;
+    private int grpcPort = -1;
     private int portIn;
     private int portOut;
     private long startMillis;
@@ -200,6 +203,14 @@ public final class WKRServer implements AutoCloseable {
                 throw new IllegalStateException("cannot start HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
             }
         }
+        if (config.grpcPort() != null) {
+            grpc = new GrpcFrontend(config, admission, stats, this::snapshot, this::ready, model);
+            try {
+                grpcPort = grpc.start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot start gRPC on port " + config.grpcPort() + ": " + e.getMessage(), e);
+            }
+        }
         state = State.READY;
         logger.info("ready: port_in {} port_out {}, {} workers; admin token in {}", portIn, portOut,
                 config.numWorker(), token.file());
@@ -232,6 +243,11 @@ public final class WKRServer implements AutoCloseable {
     /** The bound HTTP port, or -1 without {@code -http_port}. */
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The bound gRPC port, or -1 without {@code -grpc_port}. */
+    public int grpcPort() {
+        return grpcPort;
     }
 
     public ServerConfig config() {
@@ -352,6 +368,7 @@ public final class WKRServer implements AutoCloseable {
             sink.closeUnstarted();
         }
         if (http != null) closeWithin("http", http::close, CLOSE_LIMIT);
+        if (grpc != null) closeWithin("grpc", grpc::close, CLOSE_LIMIT);
         // Never wait forever on ZeroMQ: a context whose I/O thread died can hang in destroy.
         if (context != null) closeWithin("zeromq", context::close, CLOSE_LIMIT);
         if (token != null) token.delete();

@@ -45,6 +45,10 @@ public final class ServerOptions {
             description = "HTTP port for status, metrics and the dashboard; none when not given.")
     Integer httpPort;
 
+    @Option(names = {"-grpc_port", "--grpc-port"}, paramLabel = "PORT",
+            description = "Port of the Open Inference Protocol's gRPC service (inference.GRPCInferenceService); none when not given.")
+    Integer grpcPort;
+
     @Option(names = {"-num_worker", "--num-worker"}, paramLabel = "N", defaultValue = "1",
             description = "Worker threads, each with its own model instance. Default: ${DEFAULT-VALUE}.")
     int numWorker;
@@ -183,6 +187,7 @@ public final class ServerOptions {
                 .portIn(portIn)
                 .portOut(portOut)
                 .httpPort(httpPort)
+                .grpcPort(grpcPort)
                 .numWorker(numWorker)
                 .batchSize(batchSize)
                 .batchGroupTimeout(millis("-batch_group_timeout", batchGroupTimeoutMillis))

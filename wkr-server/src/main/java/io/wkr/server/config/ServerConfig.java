@@ -58,6 +58,8 @@ import java.util.Objects;
  *     address exactly ({@code images.example.com}, {@code 10.0.0.7}; the only way to reach a
  *     loopback or private address), {@code *.example.com} for its subdomains, {@code *} for any
  *     host with public addresses; empty (the default): the server fetches nothing
+ * @param grpcPort port of the Open Inference Protocol's gRPC service ({@code
+ *     inference.GRPCInferenceService}), {@code null} for none
  */
 public record ServerConfig(
         String bindHost,
@@ -88,7 +90,8 @@ public record ServerConfig(
         List<String> corsOrigins,
         List<String> httpAllowedHosts,
         boolean httpAllowFormBodies,
-        List<String> httpFetchHosts) {
+        List<String> httpFetchHosts,
+        Integer grpcPort) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -131,6 +134,10 @@ public record ServerConfig(
         corsOrigins = List.copyOf(corsOrigins);
         httpAllowedHosts = List.copyOf(httpAllowedHosts);
         httpFetchHosts = fetchHosts(httpFetchHosts);
+        if (grpcPort != null) checkPort("grpcPort", grpcPort);
+        if (grpcPort != null && grpcPort != 0 && (grpcPort == portIn || grpcPort == portOut || grpcPort.equals(httpPort))) {
+            throw new IllegalArgumentException("grpcPort " + grpcPort + " is taken by another port of the server");
+        }
     }
 
     private static final java.util.regex.Pattern FETCH_HOST = java.util.regex.Pattern.compile(
@@ -254,6 +261,7 @@ public record ServerConfig(
         private List<String> httpAllowedHosts = List.of();
         private boolean httpAllowFormBodies;
         private List<String> httpFetchHosts = List.of();
+        private Integer grpcPort;
 
         Builder() {}
 
@@ -287,6 +295,7 @@ public record ServerConfig(
             httpAllowedHosts = c.httpAllowedHosts;
             httpAllowFormBodies = c.httpAllowFormBodies;
             httpFetchHosts = c.httpFetchHosts;
+            grpcPort = c.grpcPort;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -320,6 +329,7 @@ public record ServerConfig(
         public Builder httpAllowedHosts(List<String> v) { httpAllowedHosts = v; return this; }
         public Builder httpAllowFormBodies(boolean v) { httpAllowFormBodies = v; return this; }
         public Builder httpFetchHosts(List<String> v) { httpFetchHosts = v; return this; }
+        public Builder grpcPort(Integer v) { grpcPort = v; return this; }
 
         public ServerConfig build() {
             long heap = Runtime.getRuntime().maxMemory();
@@ -328,7 +338,7 @@ public record ServerConfig(
                     maxRequestBytes, maxQueueBytes > 0 ? maxQueueBytes : defaultMaxQueueBytes(heap),
                     maxReplyBytes > 0 ? maxReplyBytes : defaultMaxReplyBytes(heap), slowSubscriberTimeout,
                     workerReloadRetries, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken,
-                    corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts);
+                    corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts, grpcPort);
         }
     }
 }
