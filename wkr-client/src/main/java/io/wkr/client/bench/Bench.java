@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
         description = "Load generator for wkr servers, with raw JeroMQ echo baselines measured in the same run.")
 public final class Bench implements Callable<Integer> {
     @Option(names = {"-t", "--targets"}, split = ",", defaultValue = "wkr",
-            description = "Comma-separated: wkr, raw-dealer, raw-pushsub, raw-reqrep. Default: ${DEFAULT-VALUE}.")
+            description = "Comma-separated: wkr, raw-dealer, raw-pushsub, raw-reqrep, oip-http, oip-grpc, echo-http, "
+                    + "echo-grpc. Default: ${DEFAULT-VALUE}.")
     List<String> targets;
 
     @Option(names = {"-host", "--host"}, defaultValue = "127.0.0.1", description = "wkr server host.")
@@ -36,6 +37,16 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = {"-port_out", "--port-out"}, defaultValue = "5556", description = "wkr server port_out.")
     int portOut;
+
+    @Option(names = {"-http_port", "--http-port"}, defaultValue = "8080", description = "wkr server HTTP port (oip-http).")
+    int httpPort;
+
+    @Option(names = {"-grpc_port", "--grpc-port"}, defaultValue = "8081", description = "wkr server gRPC port (oip-grpc).")
+    int grpcPort;
+
+    @Option(names = {"-model_name", "--model"}, defaultValue = "EchoWorker",
+            description = "Model name for oip-http and oip-grpc (the server's -model_name or worker class). Default: ${DEFAULT-VALUE}.")
+    String model;
 
     @Option(names = {"-p", "--payload"}, defaultValue = "vec128", description = "vec128, img224 or file:PATH.")
     String payload;
@@ -135,13 +146,19 @@ public final class Bench implements Callable<Integer> {
             case "raw-dealer" -> new RawTarget(RawTarget.Shape.DEALER, p);
             case "raw-pushsub" -> new RawTarget(RawTarget.Shape.PUSHSUB, p);
             case "raw-reqrep" -> new RawTarget(RawTarget.Shape.REQREP, p);
+            case "oip-http" -> new OipTargets.Http(host, httpPort, model, p, !noCheck, Duration.ofMillis(timeoutMillis));
+            case "oip-grpc" -> new OipTargets.Grpc(host, grpcPort, model, p, !noCheck, Duration.ofMillis(timeoutMillis));
+            case "echo-http" -> OipTargets.Http.echo(p, Duration.ofMillis(timeoutMillis));
+            case "echo-grpc" -> OipTargets.Grpc.echo(p, Duration.ofMillis(timeoutMillis));
             default -> throw new IllegalArgumentException("unknown target " + name);
         };
     }
 
     private Result measure(Runner runner, Target target, Payload p, int c, Runner.Bounds bounds, boolean show)
             throws InterruptedException {
-        int k = target.name().equals("raw-reqrep") ? 1 : inFlight;
+        // one request at a time per client: REQ/REP by its nature, the OIP targets as their clients call
+        int k = target.name().equals("raw-reqrep") || target instanceof OipTargets.Http || target instanceof OipTargets.Grpc
+                ? 1 : inFlight;
         boolean terminal = show && System.console() != null;
         String label = target.name() + " C=" + c;
         try (Progress progress = new Progress(label, bounds.count(), bounds.duration().toNanos(), System.err, terminal)) {

@@ -110,4 +110,37 @@ class BenchCountsTest {
             assertThat(javax.imageio.ImageIO.read(chart.toFile()).getWidth()).isEqualTo(900);
         }
     }
+
+    @Test
+    void shouldCountTheOpenInferenceProtocolTargetsAndTheirEchoBaselines() throws Exception {
+        try (WKRServer server = TestServers.start(TestServers.config(dir).protocol(Protocol.NUMPY).numWorker(1).batchSize(1)
+                .httpPort(0).grpcPort(0).modelName("flaky").build(), FlakyEcho::new)) {
+            Payload p = Payload.parse("vec128");
+            Runner runner = new Runner(Duration.ofSeconds(20));
+            // through the server: every 3rd batch fails (HTTP 500 / gRPC INTERNAL), every 5th is corrupted
+            int received = 0;
+            for (Target target : List.of(new OipTargets.Http("127.0.0.1", server.httpPort(), "flaky", p, true, Duration.ofSeconds(20)),
+                    new OipTargets.Grpc("127.0.0.1", server.grpcPort(), "flaky", p, true, Duration.ofSeconds(20)))) {
+                try (target) {
+                    Result r = runner.closedLoop(target, p, 1, 1, new Runner.Bounds(150, Duration.ofMinutes(1)), Progress.none());
+                    received += 150;
+                    assertThat(r.completed()).as(target.name()).isEqualTo(150);
+                    assertThat(r.ok.sum() + r.mismatched.sum() + r.errors.get(ErrorCode.WORKER_FAILED).sum())
+                            .as(target.name()).isEqualTo(150);
+                    assertThat(r.errors.get(ErrorCode.WORKER_FAILED).sum()).as(target.name()).isEqualTo(50);
+                    assertThat(r.mismatched.sum()).as(target.name()).isEqualTo(20);
+                    assertThat(r.lost.sum()).as(target.name()).isZero();
+                }
+                assertThat(server.snapshot().requests().received()).isEqualTo(received);
+            }
+            // the bare echoes: every reply matches
+            for (Target target : List.of(OipTargets.Http.echo(p, Duration.ofSeconds(20)), OipTargets.Grpc.echo(p, Duration.ofSeconds(20)))) {
+                try (target) {
+                    Result r = runner.closedLoop(target, p, 2, 1, new Runner.Bounds(200, Duration.ofMinutes(1)), Progress.none());
+                    assertThat(r.ok.sum()).as(target.name()).isEqualTo(200);
+                    assertThat(r.mismatched.sum() + r.lost.sum() + r.errorCount()).as(target.name()).isZero();
+                }
+            }
+        }
+    }
 }

@@ -211,9 +211,21 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         admission.admit(job);
     }
 
+    /** Results up to this size are answered on the thread that completes them, larger ones on the reply pool. */
+    private static final int INLINE_BYTES = 64 * 1024;
+
+    private static boolean small(Object output) {
+        return output instanceof io.wkr.protocol.Tensor t && (long) t.size() * t.dtype().byteSize() <= INLINE_BYTES
+                || output instanceof byte[] b && b.length <= INLINE_BYTES
+                || output instanceof String str && str.length() <= INLINE_BYTES / 4
+                || output instanceof Number || output instanceof Boolean;
+    }
+
     /**
      * One {@code ModelInfer} call: answered once, whichever of the worker, the deadline sweep,
-     * admission or a cancellation comes first; the answer is built and sent on the reply pool.
+     * admission or a cancellation comes first. A small result is answered on the thread that
+     * completes it (a worker: building a response of a few kilobytes costs less than handing it
+     * over), a larger one and every error on the reply pool.
      */
     private final class Call implements Completion {
         final ServerCallStreamObserver<ModelInferResponse> out;
@@ -232,27 +244,33 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
         @Override
         public void succeeded(Job job, Object output) {
+            if (small(output)) {
+                answer(output); // cheaper than a hand-off: a small response is built and queued for the transport here
+                return;
+            }
             try {
-                replies.execute(() -> {
-                    ModelInferResponse response;
-                    try {
-                        ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(model.name())
-                                .setModelVersion(OipModel.VERSION).setId(id);
-                        GrpcTensors.outputs(model.outputs(output, requested), raw, b);
-                        response = b.build();
-                    } catch (RuntimeException e) {
-                        fail(ErrorCode.INTERNAL, Status.INTERNAL.withDescription("the worker's result is not a tensor this "
-                                + "protocol can carry: " + e.getMessage()));
-                        return;
-                    }
-                    if (!answered.compareAndSet(false, true)) return;
-                    stats.completed(arrival, null);
-                    send(response);
-                });
+                replies.execute(() -> answer(output));
             } catch (RejectedExecutionException e) {
                 fail(ErrorCode.OVERLOADED, Status.RESOURCE_EXHAUSTED.withDescription(
                         "too many gRPC replies are waiting to be sent; the result was dropped; retry later"));
             }
+        }
+
+        private void answer(Object output) {
+            ModelInferResponse response;
+            try {
+                ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(model.name())
+                        .setModelVersion(OipModel.VERSION).setId(id);
+                GrpcTensors.outputs(model.outputs(output, requested), raw, b);
+                response = b.build();
+            } catch (RuntimeException e) {
+                fail(ErrorCode.INTERNAL, Status.INTERNAL.withDescription("the worker's result is not a tensor this "
+                        + "protocol can carry: " + e.getMessage()));
+                return;
+            }
+            if (!answered.compareAndSet(false, true)) return;
+            stats.completed(arrival, null);
+            send(response);
         }
 
         @Override

@@ -230,7 +230,8 @@ final class EncodeRoute {
         return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
     }
 
-    private static double timeoutMillis(Request request) {
+    /** The client's timeout: {@code ?timeout_ms=} or {@code X-Timeout-Ms}, 0 for none; refuses a malformed one. */
+    static double timeoutMillis(Request request) {
         String v;
         try {
             v = Request.extractQueryParameters(request).getValue("timeout_ms");

@@ -213,7 +213,7 @@ final class OpenAiRoutes {
             throw new HttpError(413, ErrorCode.BAD_REQUEST, "the body of " + declared
                     + " bytes is larger than the server's limit of " + config.maxRequestBytes() + " bytes");
         }
-        long deadline = Deadlines.of(0, config.requestTimeout(), x.x.arrivalNanos);
+        long deadline = Deadlines.of(EncodeRoute.timeoutMillis(request), config.requestTimeout(), x.x.arrivalNanos);
         Admission.Refusal refusal = admission.refusal(Math.max(0, declared));
         if (refusal != null) throw refusal.code().toException(refusal.message());
         request.addIdleTimeoutListener(timeout -> false);

@@ -2,6 +2,7 @@ package io.wkr.server.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.Protocol;
 import io.wkr.protocol.Tensor;
 import io.wkr.server.WKRHardWorker;
@@ -250,6 +251,30 @@ class OpenAiEmbeddingsTest {
         assertThat(embed("{\"input\":\"a\",\"model\":\"VectorWorker\"}",
                 "Content-Type", "application/json", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
         assertThat(http.get("/v1/models", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aDeadlinePassedInTheQueueIs504AndAMalformedOne400() throws Exception {
+        start(TestServers.config(dir).numWorker(1));
+        CompletableFuture<HttpResponse<String>> blocked = http.sendAsync("POST", "/v1/embeddings",
+                "{\"input\":\"block\",\"model\":\"VectorWorker\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        assertThat(entered.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+        HttpResponse<String> late = http.post("/v1/embeddings?timeout_ms=100", "{\"input\":[\"a\",\"b\"],\"model\":\"VectorWorker\"}",
+                "Content-Type", "application/json");
+        assertThat(late.statusCode()).isEqualTo(504);
+        assertThat(error(late).get("code")).isEqualTo("timeout");
+        HttpResponse<String> header = http.post("/v1/embeddings", "{\"input\":\"c\",\"model\":\"VectorWorker\"}",
+                "Content-Type", "application/json", "X-Timeout-Ms", "100");
+        assertThat(header.statusCode()).isEqualTo(504);
+        HttpResponse<String> bad = http.post("/v1/embeddings?timeout_ms=soon", "{\"input\":\"c\",\"model\":\"VectorWorker\"}",
+                "Content-Type", "application/json");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(error(bad).get("message").toString()).contains("timeout_ms");
+        gate.countDown();
+        assertThat(blocked.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // 1 + 2 items + 1 + 1 received; the two timed-out lists' items and the header's one are TIMEOUTs
+        Await.until(() -> server.snapshot().requests().errors().get(ErrorCode.TIMEOUT) == 3, Duration.ofSeconds(10), "3 timeouts");
     }
 
     @Test
