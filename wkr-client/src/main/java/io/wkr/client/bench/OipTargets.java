@@ -156,7 +156,9 @@ final class OipTargets {
                     @Override
                     public boolean handle(Request request, Response response, Callback callback) throws Exception {
                         if (!request.getMethod().equals("POST")) return super.handle(request, response, callback);
-                        ByteBuffer body = Content.Source.asByteBuffer(request);
+                        ByteBuffer read = Content.Source.asByteBuffer(request);
+                        // a copy: the buffer read may be the request's own, which Jetty reuses once the request ends
+                        ByteBuffer body = ByteBuffer.allocate(read.remaining()).put(read).flip();
                         String n = request.getHeaders().get("Inference-Header-Content-Length");
                         if (n != null) response.getHeaders().put("Inference-Header-Content-Length", n);
                         response.getHeaders().put("Content-Type", "application/octet-stream");

@@ -31,6 +31,7 @@ import io.wkr.server.config.ServerConfig;
 import io.wkr.server.config.TensorSpec;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.ScriptedWorker;
+import io.wkr.server.testing.TwoTensorWorker;
 import io.wkr.server.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -302,36 +303,9 @@ class GrpcInferenceTest {
         assertThat(server.snapshot().requests().received()).isEqualTo(1); // refused calls never reach the service
     }
 
-    /** A worker that declares two inputs and two outputs, and answers with a map of them. */
-    public static final class TwoTensors extends WKRHardWorker<Void, Object, Object> {
-        @Override
-        public ModelSignature signature() {
-            return new ModelSignature(List.of(TensorSpec.of("TEXT", "BYTES", 1), TensorSpec.of("SCALE", "FP32", -1, 2)),
-                    List.of(TensorSpec.of("LENGTH", "INT64", 1), TensorSpec.of("SCALED", "FP32", -1, 2)));
-        }
-
-        @Override
-        public Void getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
-            return null;
-        }
-
-        @Override
-        public List<Object> predict(Void model, List<Object> inputs) {
-            return inputs.stream().map(in -> {
-                Map<?, ?> m = (Map<?, ?>) in;
-                Map<?, ?> text = (Map<?, ?>) m.get("TEXT");
-                Map<?, ?> scale = (Map<?, ?>) m.get("SCALE");
-                List<?> data = (List<?>) scale.get("data");
-                return (Object) Map.of("LENGTH", List.of((long) ((List<?>) text.get("data")).get(0).toString().length()),
-                        "SCALED", Map.of("datatype", "FP32", "shape", scale.get("shape"),
-                                "data", data.stream().map(v -> ((Number) v).doubleValue() * 2).toList()));
-            }).toList();
-        }
-    }
-
     @Test
     void aDeclaredSignatureIsShownAndEnforced() {
-        start(TestServers.config(dir).modelName("two"), TwoTensors::new);
+        start(TestServers.config(dir).modelName("two"), TwoTensorWorker::new);
         ModelMetadataResponse meta = stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("two").build());
         assertThat(meta.getInputsList()).extracting(t -> t.getName() + ":" + t.getDatatype() + ":" + t.getShapeList())
                 .containsExactly("TEXT:BYTES:[1]", "SCALE:FP32:[-1, 2]");
@@ -370,7 +344,7 @@ class GrpcInferenceTest {
 
     @Test
     void anUnknownSignatureOnANumpyServerStopsTheStart() {
-        assertThatThrownBy(() -> TestServers.start(TestServers.config(dir).protocol(Protocol.NUMPY).grpcPort(0).build(), TwoTensors::new))
+        assertThatThrownBy(() -> TestServers.start(TestServers.config(dir).protocol(Protocol.NUMPY).grpcPort(0).build(), TwoTensorWorker::new))
                 .hasStackTraceContaining("a numpy server's worker takes one numeric tensor");
     }
 }

@@ -7,6 +7,7 @@ import io.wkr.protocol.Protocol;
 import io.wkr.server.internal.oip.OipTensors;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.TestServers;
+import io.wkr.server.testing.TwoTensorWorker;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -241,5 +242,58 @@ class OipRoutesTest extends ScriptedHttpServer {
         Map<String, Object> stats = json(http.get("/v2/models/iris/stats"));
         assertThat(stats.toString()).contains("name=iris", "inference_count=1", "execution_count=1", "queue={count=1",
                 "compute_infer={count=1").doesNotContain("queue={count=1, ns=0}", "compute_infer={count=1, ns=0}");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aDeclaredSignatureWithTwoInputsAndOutputsOverJsonAndBinary() throws Exception {
+        server = TestServers.start(TestServers.config(dir).modelName("two").httpPort(0).build(), TwoTensorWorker::new);
+        http = new HttpCalls(server.httpPort());
+        Map<String, Object> meta = json(http.get("/v2/models/two"));
+        assertThat(meta.get("inputs")).isEqualTo(List.of(Map.of("name", "TEXT", "datatype", "BYTES", "shape", List.of(1)),
+                Map.of("name", "SCALE", "datatype", "FP32", "shape", List.of(-1, 2))));
+        assertThat(json(http.get("/v2/models/two/config")).get("output").toString()).contains("LENGTH", "TYPE_INT64", "SCALED");
+        // SCALE as binary data after the header, TEXT as JSON; SCALED asked back as binary, LENGTH as JSON
+        String header = "{\"inputs\":[{\"name\":\"SCALE\",\"datatype\":\"FP32\",\"shape\":[1,2],"
+                + "\"parameters\":{\"binary_data_size\":8}},{\"name\":\"TEXT\",\"datatype\":\"BYTES\",\"shape\":[1],"
+                + "\"data\":[\"hello\"]}],\"outputs\":[{\"name\":\"SCALED\",\"parameters\":{\"binary_data\":true}},"
+                + "{\"name\":\"LENGTH\"}]}";
+        byte[] head = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(head.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        body.put(head).putFloat(1.5f).putFloat(-2f);
+        HttpRequest request = HttpRequest.newBuilder(http.uri("/v2/models/two/infer"))
+                .header("Content-Type", "application/octet-stream")
+                .header("Inference-Header-Content-Length", Integer.toString(head.length))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build();
+        HttpResponse<byte[]> r = java.net.http.HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        int n = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) json(new String(r.body(), 0, n, StandardCharsets.UTF_8))
+                .get("outputs");
+        assertThat(outputs).extracting(o -> o.get("name")).containsExactly("LENGTH", "SCALED");
+        assertThat(outputs.get(0).get("data")).isEqualTo(List.of(5));
+        assertThat(outputs.get(1).get("parameters")).isEqualTo(Map.of("binary_data_size", 8));
+        ByteBuffer out = ByteBuffer.wrap(r.body(), n, r.body().length - n).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(List.of(out.getFloat(), out.getFloat())).containsExactly(3f, -4f);
+        assertThat(out.hasRemaining()).isFalse();
+        // the signature is enforced: datatype, shape, a missing input, an unknown output, bytes left over
+        Map<String, String> bad = Map.of(
+                "{\"inputs\":[{\"name\":\"TEXT\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]},"
+                        + "{\"name\":\"SCALE\",\"datatype\":\"FP64\",\"shape\":[1,2],\"data\":[1,2]}]}", "inputs[1].datatype must be FP32",
+                "{\"inputs\":[{\"name\":\"TEXT\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]},"
+                        + "{\"name\":\"SCALE\",\"datatype\":\"FP32\",\"shape\":[2],\"data\":[1,2]}]}", "inputs[1].shape [2] does not fit",
+                "{\"inputs\":[{\"name\":\"TEXT\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]}]}", "must hold 2 tensors",
+                "{\"inputs\":[{\"name\":\"TEXT\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"a\"]}],"
+                        + "\"outputs\":[{\"name\":\"OUTPUT0\"}]}", "outputs[0].name 'OUTPUT0' is not an output");
+        for (var e : bad.entrySet()) {
+            HttpResponse<String> b = http.post("/v2/models/two/infer", e.getKey(), "Content-Type", "application/json");
+            assertThat(b.statusCode()).as(e.getKey()).isEqualTo(400);
+            assertThat(json(b).get("error").toString()).as(e.getKey()).contains(e.getValue());
+        }
+        byte[] extra = ByteBuffer.allocate(head.length + 12).put(head).array();
+        HttpResponse<String> leftOver = http.send("POST", "/v2/models/two/infer", extra, "Content-Type", "application/octet-stream",
+                "Inference-Header-Content-Length", Integer.toString(head.length));
+        assertThat(leftOver.statusCode()).isEqualTo(400);
+        assertThat(json(leftOver).get("error").toString()).contains("4 bytes follow");
     }
 }
