@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wkr.protocol.oip.GRPCInferenceServiceGrpc;
 import io.wkr.server.config.ServerConfig;
 import io.wkr.server.internal.batching.Admission;
+import io.wkr.server.internal.ReplyPool;
 import io.wkr.server.internal.oip.OipModel;
 import io.wkr.server.internal.stats.ServerStats;
 import io.wkr.server.status.ServerSnapshot;
@@ -19,10 +20,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -60,14 +59,7 @@ public final class GrpcFrontend implements AutoCloseable {
     }
 
     private static ThreadPoolExecutor replyExecutor(ServerConfig config) {
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        int queue = config.maxQueueSize() + config.numWorker() * config.batchSize();
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue), r -> {
-            Thread t = new Thread(r, "wkr-grpc-reply-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return ReplyPool.create(config.maxQueueSize() + config.numWorker() * config.batchSize(), "wkr-grpc-reply-");
     }
 
     /** Starts listening; returns the bound port. */

@@ -6,6 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.config.ServerConfig;
+import io.wkr.server.internal.ReplyPool;
 import io.wkr.server.internal.oip.OipModel;
 import io.wkr.server.internal.batching.Admission;
 import io.wkr.server.internal.MemoryBudget;
@@ -19,10 +20,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -154,14 +153,7 @@ public final class HttpFrontend implements AutoCloseable {
      * requests that can be admitted or running at once; past it results are dropped (429).
      */
     private static ThreadPoolExecutor replyExecutor(ServerConfig config) {
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        int queue = config.maxQueueSize() + config.numWorker() * config.batchSize();
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queue), r -> {
-            Thread t = new Thread(r, "wkr-http-reply-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return ReplyPool.create(config.maxQueueSize() + config.numWorker() * config.batchSize(), "wkr-http-reply-");
     }
 
     /** Starts listening; returns the bound port. */
