@@ -3,6 +3,7 @@ package io.wkr.server;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.protocol.PayloadCodec;
 import io.wkr.server.config.ServerConfig;
+import io.wkr.server.config.WorkerMode;
 import io.wkr.server.internal.batching.Job;
 import io.wkr.server.internal.batching.JobQueue;
 import io.wkr.server.internal.stats.ServerStats;
@@ -100,6 +101,12 @@ final class WorkerPool {
     @SuppressWarnings("unchecked")
     WKRHardWorker<Object, Object, Object> newWorker() {
         return (WKRHardWorker<Object, Object, Object>) factory.get();
+    }
+
+    /** A fresh worker's model, loaded in this thread or in a child process ({@code -worker_mode}). */
+    ModelHost load(WorkerContext context) throws Exception {
+        WKRHardWorker<Object, Object, Object> worker = newWorker();
+        return config.workerMode() == WorkerMode.PROCESS ? ProcessHost.start(worker, context) : ThreadHost.load(worker, context);
     }
 
     JobQueue queue() {

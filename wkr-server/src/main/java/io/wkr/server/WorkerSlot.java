@@ -34,6 +34,8 @@ final class WorkerSlot implements Runnable {
     private volatile List<Job> current = List.of();
     /** Loads that failed in a row since the model was last loaded. */
     private int failedLoads;
+    /** Hosts that died in a row (process died, model threw an Error) since a batch last succeeded. */
+    private int crashes;
     /** Counted among the pool's live workers (from the first load until it stops or gives up). */
     private boolean up;
 
@@ -60,13 +62,9 @@ final class WorkerSlot implements Runnable {
     public void run() {
         try {
             while (true) {
-                WKRHardWorker<Object, Object, Object> worker;
-                Object model;
+                ModelHost host;
                 try {
-                    worker = pool.newWorker();
-                    worker.attach(context);
-                    Object env = worker.getEnv(context.deviceId(), context.tmpDir());
-                    model = worker.getModel(env, context.config().modelDir(), context.config().modelName(), context.tmpDir());
+                    host = pool.load(context);
                 } catch (Throwable t) {
                     if (loadFailed(t)) continue;
                     return;
@@ -79,7 +77,7 @@ final class WorkerSlot implements Runnable {
                 }
                 logger.info("worker {} ready on {}", context.workerId(), deviceName(context.deviceId()));
                 try {
-                    serve(worker, model);
+                    serve(host);
                     return;
                 } catch (FatalModelError e) {
                     if (e.getCause() instanceof OutOfMemoryError oom) {
@@ -89,9 +87,11 @@ final class WorkerSlot implements Runnable {
                     logger.error("worker {} hit a fatal error and is being replaced", context.workerId(), e.getCause());
                     stats.state(WorkerState.RESTARTING);
                     stats.restarted();
+                    stats.failed(String.valueOf(e.getCause()));
                 } finally {
-                    closeQuietly(worker, model);
+                    host.close();
                 }
+                if (!restartPause()) return;
             }
         } finally {
             if (stats.state() != WorkerState.FAILED) stats.state(WorkerState.STOPPED);
@@ -137,7 +137,21 @@ final class WorkerSlot implements Runnable {
         return deviceId < 0 ? "cpu" : "gpu " + deviceId;
     }
 
-    private void serve(WKRHardWorker<Object, Object, Object> worker, Object model) {
+    /**
+     * Waits before a replacement after the second crash in a row: 0.5, 1, 2 ... s, at most 30 s,
+     * so a model that dies on every batch does not spin. A batch that succeeds resets the count.
+     *
+     * @return false when the pool stops meanwhile
+     */
+    private boolean restartPause() {
+        crashes++;
+        if (crashes < 2) return !pool.stopping();
+        long pause = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(crashes - 2, 16));
+        logger.warn("worker {} crashed {} times in a row; next start in {} ms", context.workerId(), crashes, pause);
+        return pool.pauseUnlessStopping(pause);
+    }
+
+    private void serve(ModelHost host) {
         int batchSize = context.config().batchSize();
         Duration delay = context.config().batchGroupTimeout();
         while (true) {
@@ -154,7 +168,7 @@ final class WorkerSlot implements Runnable {
             }
             current = batch;
             try {
-                process(worker, model, batch);
+                process(host, batch);
             } catch (RuntimeException | Error e) {
                 // Whatever went wrong, no request of this batch is left without an answer.
                 for (Job job : batch) pool.fail(job, ErrorCode.WORKER_FAILED, "worker " + context.workerId() + " failed: " + e);
@@ -165,10 +179,10 @@ final class WorkerSlot implements Runnable {
         }
     }
 
-    private void process(WKRHardWorker<Object, Object, Object> worker, Object model, List<Job> batch) {
+    private void process(ModelHost host, List<Job> batch) {
         long now = System.nanoTime();
         PayloadCodec codec = pool.codec();
-        Class<?> inputType = worker.inputType();
+        Class<?> inputType = host.inputType();
         List<Job> live = new ArrayList<>(batch.size());
         List<Object> inputs = new ArrayList<>(batch.size());
         for (Job job : batch) {
@@ -185,7 +199,7 @@ final class WorkerSlot implements Runnable {
                     throw new BadRequestException("this worker takes " + inputType.getSimpleName() + " inputs, got "
                             + (input == null ? "null" : input.getClass().getSimpleName()));
                 }
-                worker.checkInput(input);
+                host.checkInput(input);
                 inputs.add(input);
                 live.add(job);
             } catch (WKRException e) {
@@ -195,16 +209,16 @@ final class WorkerSlot implements Runnable {
                 pool.fail(job, ErrorCode.BAD_REQUEST, "cannot decode the payload: " + e.getClass().getSimpleName());
             }
         }
-        if (!live.isEmpty()) predict(worker, model, live, inputs);
+        if (!live.isEmpty()) predict(host, live, inputs);
     }
 
-    private void predict(WKRHardWorker<Object, Object, Object> worker, Object model, List<Job> live, List<Object> inputs) {
+    private void predict(ModelHost host, List<Job> live, List<Object> inputs) {
         stats.state(WorkerState.BUSY);
         long t0 = System.nanoTime();
         List<Object> outputs = null;
         Throwable failure = null;
         try {
-            outputs = worker.predict(model, inputs);
+            outputs = host.predict(inputs);
         } catch (Exception e) {
             failure = e;
         } catch (Error e) {
@@ -230,6 +244,7 @@ final class WorkerSlot implements Runnable {
             return;
         }
         stats.batchDone(live.size(), false);
+        crashes = 0;
         for (int i = 0; i < live.size(); i++) pool.succeed(live.get(i), outputs.get(i));
     }
 
@@ -241,14 +256,6 @@ final class WorkerSlot implements Runnable {
         stats.failed(failure.toString());
         logger.warn("worker {}: {}", context.workerId(), msg, failure);
         for (Job job : live) pool.fail(job, ErrorCode.WORKER_FAILED, msg);
-    }
-
-    private void closeQuietly(WKRHardWorker<Object, Object, Object> worker, Object model) {
-        try {
-            worker.close(model);
-        } catch (Throwable t) {
-            logger.warn("worker {}: close hook failed", context.workerId(), t);
-        }
     }
 
     /** An {@link Error} from the model, or anything unexpected: the batch is failed and the worker replaced. */

@@ -2,6 +2,7 @@ package io.wkr.server.cli;
 
 import io.wkr.protocol.Protocol;
 import io.wkr.server.config.ServerConfig;
+import io.wkr.server.config.WorkerMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,6 +125,16 @@ public final class ServerOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     int workerReloadRetries;
 
+    @Option(names = {"-worker_mode", "--worker-mode"}, paramLabel = "MODE", defaultValue = "thread",
+            description = "thread: workers are threads of the server's JVM; process: each worker runs in a child JVM that "
+                    + "the server watches and replaces when it exits, crashes or hangs. Default: ${DEFAULT-VALUE}.")
+    String workerMode;
+
+    @Option(names = {"-predict_timeout", "--predict-timeout"}, paramLabel = "MS", defaultValue = "0",
+            description = "Process mode: a worker that takes longer than this (ms) over one batch is killed, its batch "
+                    + "answered WORKER_FAILED and its process replaced; 0 = no limit. Default: ${DEFAULT-VALUE}.")
+    long predictTimeoutMillis;
+
     @Option(names = {"-request_timeout", "--request-timeout"}, paramLabel = "MS", defaultValue = "0",
             description = "Deadline (ms) for requests that bring none of their own; 0 = none. Default: ${DEFAULT-VALUE}.")
     long requestTimeoutMillis;
@@ -205,6 +216,8 @@ public final class ServerOptions {
                 .slowSubscriberTimeout(Duration.ofSeconds(positive("-slow_subscriber_timeout", slowSubscriberTimeoutSeconds)))
                 .workerReloadRetries((int) nonNegative("-worker_reload_retries", workerReloadRetries))
                 .requestTimeout(millis("-request_timeout", requestTimeoutMillis))
+                .workerMode(workerMode(workerMode))
+                .predictTimeout(millis("-predict_timeout", predictTimeoutMillis))
                 .drainTimeout(Duration.ofSeconds(nonNegative("-drain_timeout", drainTimeoutSeconds)))
                 .startupTimeout(Duration.ofSeconds(positive("-startup_timeout", startupTimeoutSeconds)))
                 .tokenFile(tokenFile)
@@ -241,6 +254,14 @@ public final class ServerOptions {
 
     public LegacyOptions legacy() {
         return legacy;
+    }
+
+    private static WorkerMode workerMode(String v) {
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "thread" -> WorkerMode.THREAD;
+            case "process" -> WorkerMode.PROCESS;
+            default -> throw new IllegalArgumentException("-worker_mode must be thread or process, got " + v);
+        };
     }
 
     private static Duration millis(String option, long ms) {

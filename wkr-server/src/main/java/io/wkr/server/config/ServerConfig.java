@@ -60,6 +60,11 @@ import java.util.Objects;
  *     host with public addresses; empty (the default): the server fetches nothing
  * @param grpcPort port of the Open Inference Protocol's gRPC service ({@code
  *     inference.GRPCInferenceService}), {@code null} for none
+ * @param workerMode {@code THREAD} (the default): each worker is a thread of the server's JVM;
+ *     {@code PROCESS}: each worker runs in a child JVM the server starts, watches and replaces
+ * @param predictTimeout in process mode, the longest a worker may take over one batch before its
+ *     process is killed, the batch answered {@code WORKER_FAILED} and the process replaced; zero
+ *     (the default) for no limit. Ignored in thread mode (a thread cannot be killed safely)
  */
 public record ServerConfig(
         String bindHost,
@@ -91,7 +96,9 @@ public record ServerConfig(
         List<String> httpAllowedHosts,
         boolean httpAllowFormBodies,
         List<String> httpFetchHosts,
-        Integer grpcPort) {
+        Integer grpcPort,
+        WorkerMode workerMode,
+        Duration predictTimeout) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -135,6 +142,9 @@ public record ServerConfig(
         httpAllowedHosts = List.copyOf(httpAllowedHosts);
         httpFetchHosts = fetchHosts(httpFetchHosts);
         if (grpcPort != null) checkPort("grpcPort", grpcPort);
+        Objects.requireNonNull(workerMode, "workerMode == null");
+        Objects.requireNonNull(predictTimeout, "predictTimeout == null");
+        if (predictTimeout.isNegative()) throw new IllegalArgumentException("predictTimeout < 0: " + predictTimeout);
         if (grpcPort != null && grpcPort != 0 && (grpcPort == portIn || grpcPort == portOut || grpcPort.equals(httpPort))) {
             throw new IllegalArgumentException("grpcPort " + grpcPort + " is taken by another port of the server");
         }
@@ -262,6 +272,8 @@ public record ServerConfig(
         private boolean httpAllowFormBodies;
         private List<String> httpFetchHosts = List.of();
         private Integer grpcPort;
+        private WorkerMode workerMode = WorkerMode.THREAD;
+        private Duration predictTimeout = Duration.ZERO;
 
         Builder() {}
 
@@ -296,6 +308,8 @@ public record ServerConfig(
             httpAllowFormBodies = c.httpAllowFormBodies;
             httpFetchHosts = c.httpFetchHosts;
             grpcPort = c.grpcPort;
+            workerMode = c.workerMode;
+            predictTimeout = c.predictTimeout;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -330,6 +344,8 @@ public record ServerConfig(
         public Builder httpAllowFormBodies(boolean v) { httpAllowFormBodies = v; return this; }
         public Builder httpFetchHosts(List<String> v) { httpFetchHosts = v; return this; }
         public Builder grpcPort(Integer v) { grpcPort = v; return this; }
+        public Builder workerMode(WorkerMode v) { workerMode = v; return this; }
+        public Builder predictTimeout(Duration v) { predictTimeout = v; return this; }
 
         public ServerConfig build() {
             long heap = Runtime.getRuntime().maxMemory();
@@ -338,7 +354,8 @@ public record ServerConfig(
                     maxRequestBytes, maxQueueBytes > 0 ? maxQueueBytes : defaultMaxQueueBytes(heap),
                     maxReplyBytes > 0 ? maxReplyBytes : defaultMaxReplyBytes(heap), slowSubscriberTimeout,
                     workerReloadRetries, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken,
-                    corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts, grpcPort);
+                    corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts, grpcPort, workerMode,
+                    predictTimeout);
         }
     }
 }
