@@ -62,7 +62,11 @@ class ProcessModeTest {
 
     /** This JVM's worker processes (ChildWorker on their command line). */
     private static List<ProcessHandle> workerProcesses() {
-        return ProcessHandle.current().children().filter(p -> {
+        return workerProcesses(ProcessHandle.current());
+    }
+
+    private static List<ProcessHandle> workerProcesses(ProcessHandle parent) {
+        return parent.children().filter(p -> {
             try { // /proc: ProcessHandle.Info leaves the arguments out when the command line is long
                 return java.nio.file.Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
                         .contains(ChildWorker.class.getName());
@@ -181,5 +185,30 @@ class ProcessModeTest {
         assertThatThrownBy(() -> TestServers.start(config().modelName("fail-load").build(), FaultyWorker::new))
                 .hasMessageContaining("the model file is corrupt");
         Await.until(() -> workerProcesses().isEmpty(), Duration.ofSeconds(20), "no worker process is left");
+    }
+
+    @Test
+    void noWorkerProcessOutlivesAServerKilledWithSigkillOrStopped() throws Exception {
+        for (boolean kill : new boolean[] {true, false}) {
+            Path run = java.nio.file.Files.createDirectories(dir.resolve(kill ? "killed" : "stopped"));
+            try (io.wkr.server.testing.CliProcess cli = io.wkr.server.testing.CliProcess.start(run,
+                    io.wkr.server.cli.ServingStart.class, FaultyWorker.class.getName(), "-port_in", "0", "-port_out", "0",
+                    "-ip", "127.0.0.1", "-token_file", run.resolve("admin.token").toString(), "-model_dir", run.toString(),
+                    "-worker_mode", "process", "-num_worker", "2")) {
+                cli.awaitReady(Duration.ofSeconds(120));
+                List<ProcessHandle> children = workerProcesses(cli.process().toHandle());
+                assertThat(children).as(cli.output()).hasSize(2);
+                if (kill) {
+                    cli.process().toHandle().destroyForcibly(); // SIGKILL: no shutdown hook runs in the server
+                } else {
+                    cli.process().toHandle().destroy(); // SIGTERM: a drain, then a stop
+                    assertThat(cli.awaitExit(Duration.ofSeconds(60))).as(cli.output()).isZero();
+                }
+                for (ProcessHandle child : children) {
+                    Await.until(() -> !child.isAlive(), Duration.ofSeconds(20),
+                            "worker process " + child.pid() + " ends with its server (" + (kill ? "SIGKILL" : "SIGTERM") + ")");
+                }
+            }
+        }
     }
 }
