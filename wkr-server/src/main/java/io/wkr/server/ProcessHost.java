@@ -3,7 +3,17 @@ package io.wkr.server;
 import io.wkr.protocol.DecodeBudget;
 import io.wkr.protocol.KryoCodec;
 import io.wkr.server.config.ServerConfig;
+import java.io.EOFException;
 import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +27,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
-import org.zeromq.ZMQ;
 
 /**
  * A model loaded and run in a child JVM ({@code -worker_mode process}): the same {@link
  * WKRHardWorker} class, made with its public no-argument constructor in the child ({@link
  * ChildWorker}) on the server's class path. Batches go to the child and results come back over a
- * ZeroMQ PAIR socket on loopback TCP, as Kryo (the worker's {@code objClasses} registered on both
- * sides). The server watches the child: when it exits, is killed or (with {@code
+ * Unix domain socket ({@link ChildChannel}: blocking reads and writes on the slot's own thread, no
+ * I/O thread between), as Kryo (the worker's {@code objClasses} registered on both sides). The server watches the child: when it exits, is killed or (with {@code
  * -predict_timeout}) takes too long over a batch, {@link #predict} throws {@link Died} with the
  * reason, and the slot replaces the host. The child ends itself when its standard input closes,
  * which happens when the server's JVM ends in any way (a SIGKILL included), so it never outlives
@@ -34,7 +41,13 @@ import org.zeromq.ZMQ;
  */
 final class ProcessHost implements ModelHost {
     private static final Logger logger = LoggerFactory.getLogger(ProcessHost.class);
-    private static final int POLL_MS = 50;
+    private static final int POLL_MS = 20;
+    /** Kills the processes of batches past {@code -predict_timeout}. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "wkr-predict-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private static final Map<String, Object> KRYO_INFO = Map.of("codec", "kryo");
 
     /** The host can no longer run batches: its process died, was killed, or the model threw an Error. */
@@ -53,18 +66,18 @@ final class ProcessHost implements ModelHost {
 
     private final WKRHardWorker<Object, Object, Object> local;
     private final KryoCodec codec;
-    private final ZContext zmq;
-    private final ZMQ.Socket socket;
+    private final ChildChannel channel;
     private final Process process;
     private final int workerId;
     private final Duration predictTimeout;
 
-    private ProcessHost(WKRHardWorker<Object, Object, Object> local, ZContext zmq, ZMQ.Socket socket, Process process,
-            int workerId, Duration predictTimeout) {
+    private volatile boolean timedOut;
+
+    private ProcessHost(WKRHardWorker<Object, Object, Object> local, ChildChannel channel, Process process, int workerId,
+            Duration predictTimeout) {
         this.local = local;
         this.codec = new KryoCodec(local.objClasses());
-        this.zmq = zmq;
-        this.socket = socket;
+        this.channel = channel;
         this.process = process;
         this.workerId = workerId;
         this.predictTimeout = predictTimeout;
@@ -81,50 +94,67 @@ final class ProcessHost implements ModelHost {
     static ProcessHost start(WKRHardWorker<Object, Object, Object> local, WorkerContext context) throws Exception {
         ServerConfig config = context.config();
         local.attach(context); // its checkInput runs here, in the server's JVM
-        ZContext zmq = new ZContext(1);
+        Path dir = Files.createTempDirectory("wkr-worker-");
+        Path socketPath = dir.resolve("w.sock");
         Process process = null;
-        try {
-            ZMQ.Socket socket = zmq.createSocket(SocketType.PAIR);
-            socket.setLinger(0);
-            socket.setReceiveTimeOut(POLL_MS);
-            int port = socket.bindToRandomPort("tcp://127.0.0.1");
-            List<String> command = command(local.getClass(), context, "tcp://127.0.0.1:" + port);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socketPath));
+            server.configureBlocking(false);
+            List<String> command = command(local.getClass(), context, socketPath.toString());
             process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start(); // stdin stays a pipe: the child's tie to us
-            ProcessHost host = new ProcessHost(local, zmq, socket, process, context.workerId(), config.predictTimeout());
-            host.awaitLoaded(config.startupTimeout());
+            ChildChannel channel = new ChildChannel(accept(server, process, config.startupTimeout()));
+            ProcessHost host = new ProcessHost(local, channel, process, context.workerId(), config.predictTimeout());
+            host.awaitLoaded();
             logger.info("worker {} runs in process {}", context.workerId(), process.pid());
             return host;
         } catch (Exception | Error e) {
             if (process != null) process.destroyForcibly();
-            zmq.close();
             throw e;
+        } finally {
+            Files.deleteIfExists(socketPath);
+            Files.deleteIfExists(dir);
         }
     }
 
-    private void awaitLoaded(Duration timeout) {
+    /** The child's connection; fails when it exits first or {@code -startup_timeout} passes. */
+    private static SocketChannel accept(ServerSocketChannel server, Process process, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            byte[] kind = socket.recv(0);
-            if (kind != null) {
-                String k = new String(kind, StandardCharsets.US_ASCII);
-                byte[] body = socket.hasReceiveMore() ? socket.recv(0) : new byte[0];
-                if (k.equals(ChildWorker.READY)) return;
-                if (k.equals(ChildWorker.LOAD_FAILED)) {
-                    waitForExit(2);
-                    throw new IllegalStateException(new String(body, StandardCharsets.UTF_8));
-                }
-                throw new IllegalStateException("worker process sent '" + k + "' before it was ready");
+            SocketChannel c = server.accept();
+            if (c != null) {
+                c.configureBlocking(true);
+                return c;
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("worker process " + exitReason(process.exitValue()) + " before its model loaded");
             }
             if (System.nanoTime() > deadline) {
                 process.destroyForcibly();
-                throw new IllegalStateException("worker process did not load its model within " + timeout.toSeconds()
-                        + " s (-startup_timeout)");
+                throw new IllegalStateException("worker process did not start within " + timeout.toSeconds() + " s (-startup_timeout)");
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while a worker process started");
             }
         }
+    }
+
+    /** Waits for {@code ready}; the child loads its model first (bounded by the pool's start-up timeout). */
+    private void awaitLoaded() throws IOException {
+        ChildChannel.Frame f;
+        try {
+            f = channel.read();
+        } catch (EOFException e) {
+            waitForExit(5);
+            throw new IllegalStateException("worker process " + exitReason(process.exitValue()) + " before its model loaded");
+        }
+        if (f.kind() == ChildChannel.READY) return;
+        waitForExit(5);
+        if (f.kind() == ChildChannel.LOAD_FAILED) throw new IllegalStateException(new String(f.body(), StandardCharsets.UTF_8));
+        throw new IllegalStateException("worker process sent '" + (char) f.kind() + "' before it was ready");
     }
 
     /** The child's command line: this JVM's binary and options, the server's class path, {@link ChildWorker}. */
@@ -202,35 +232,35 @@ final class ProcessHost implements ModelHost {
         } catch (IllegalArgumentException e) {
             throw new ModelFailed("the batch cannot be sent to the worker process: " + e.getMessage());
         }
-        socket.sendMore(ChildWorker.PREDICT);
-        socket.send(payload, 0);
-        long start = System.nanoTime();
-        long limit = predictTimeout.isZero() ? Long.MAX_VALUE : predictTimeout.toNanos();
-        while (true) {
-            byte[] kind = socket.recv(0);
-            if (kind != null) {
-                String k = new String(kind, StandardCharsets.US_ASCII);
-                byte[] body = socket.hasReceiveMore() ? socket.recv(0) : new byte[0];
-                switch (k) {
-                    case ChildWorker.RESULT -> {
-                        return (List<Object>) codec.decode(body, KRYO_INFO, DecodeBudget.UNLIMITED);
-                    }
-                    case ChildWorker.ERROR -> throw new ModelFailed(new String(body, StandardCharsets.UTF_8));
-                    case ChildWorker.FATAL -> {
-                        waitForExit(5);
-                        throw new Died("the model threw " + new String(body, StandardCharsets.UTF_8)
-                                + "; its worker process is replaced");
-                    }
-                    default -> throw new Died("worker process sent '" + k + "' instead of a result");
-                }
-            }
-            if (!process.isAlive()) throw new Died("worker process " + exitReason(process.exitValue()) + " while running the batch");
-            if (System.nanoTime() - start > limit) {
-                process.destroyForcibly();
-                waitForExit(5);
+        ScheduledFuture<?> watchdog = predictTimeout.isZero() ? null : WATCHDOG.schedule(() -> {
+            timedOut = true;
+            process.destroyForcibly();
+        }, predictTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        ChildChannel.Frame f;
+        try {
+            channel.send(ChildChannel.PREDICT, payload);
+            f = channel.read();
+        } catch (IOException e) {
+            waitForExit(5);
+            if (timedOut) {
                 throw new Died("worker process did not finish the batch within " + predictTimeout.toMillis()
                         + " ms (-predict_timeout) and was killed");
             }
+            throw new Died("worker process " + (process.isAlive() ? "broke its channel: " + e.getMessage()
+                    : exitReason(process.exitValue())) + " while running the batch");
+        } finally {
+            if (watchdog != null) watchdog.cancel(false);
+        }
+        switch (f.kind()) {
+            case ChildChannel.RESULT -> {
+                return (List<Object>) codec.decode(f.body(), KRYO_INFO, DecodeBudget.UNLIMITED);
+            }
+            case ChildChannel.ERROR -> throw new ModelFailed(new String(f.body(), StandardCharsets.UTF_8));
+            case ChildChannel.FATAL -> {
+                waitForExit(5);
+                throw new Died("the model threw " + new String(f.body(), StandardCharsets.UTF_8) + "; its worker process is replaced");
+            }
+            default -> throw new Died("worker process sent '" + (char) f.kind() + "' instead of a result");
         }
     }
 
@@ -262,7 +292,11 @@ final class ProcessHost implements ModelHost {
     public void close() {
         try {
             if (process.isAlive()) {
-                socket.send(ChildWorker.STOP.getBytes(StandardCharsets.US_ASCII), ZMQ.DONTWAIT);
+                try {
+                    channel.send(ChildChannel.STOP, new byte[0]);
+                } catch (IOException e) {
+                    // it is going anyway
+                }
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {
                     logger.warn("worker {}: process {} did not stop in 5 s; killed", workerId, process.pid());
                     process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -272,7 +306,7 @@ final class ProcessHost implements ModelHost {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
-            zmq.close();
+            channel.close();
         }
     }
 }
