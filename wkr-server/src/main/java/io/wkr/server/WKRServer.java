@@ -20,6 +20,7 @@ import io.wkr.server.internal.stats.WorkerStats;
 import io.wkr.server.internal.ventilator.Ventilator;
 import io.wkr.server.status.ServerInfo;
 import io.wkr.server.status.ServerSnapshot;
+import io.wkr.server.status.WorkerState;
 import io.wkr.server.status.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,8 +134,11 @@ public final class WKRServer implements AutoCloseable {
         // obj reads Kryo and the Python client's pickles; a compressed pickle inflates to at most -max_request_bytes
         PayloadCodec codec = PayloadCodec.of(config.protocol(), probe.objClasses(), DecodeLimits.DEFAULT, config.maxRequestBytes());
         List<WorkerStats> ws = new ArrayList<>();
-        List<Integer> devices = config.effectiveDeviceMap();
-        for (int i = 0; i < config.numWorker(); i++) ws.add(new WorkerStats(i, devices.get(i)));
+        for (int i = 0; i < config.maxWorkers(); i++) {
+            WorkerStats w = new WorkerStats(i, config.deviceOf(i));
+            if (i >= config.numWorker()) w.state(WorkerState.STOPPED); // an elastic pool's room to grow
+            ws.add(w);
+        }
         ServerStats stats = new ServerStats(config.batchSize(), ws);
         config.checkFitsHeap(Runtime.getRuntime().maxMemory());
         queue = new JobQueue(config.maxQueueSize());

@@ -36,8 +36,15 @@ final class WorkerPool {
     private final JobQueue queue;
     private final ServerStats stats;
     private final PayloadCodec codec;
-    private final List<WorkerSlot> slots = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    /** Every slot started so far (a retired slot stays here, stopped), in start order. */
+    private final List<WorkerSlot> slots = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The running slot of each worker id, null where none runs. */
+    private final WorkerSlot[] running;
+    private final Path[] tmpDir = new Path[1];
+    /** The bounds of the elastic pool; {@code numWorker} .. {@code maxWorkers()} at start. */
+    private volatile int minWorkers;
+    private volatile int maxWorkers;
     /** Counted down when the pool starts stopping: idle workers leave, a reload's backoff ends. */
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicInteger alive = new AtomicInteger();
@@ -56,6 +63,9 @@ final class WorkerPool {
         this.stats = stats;
         this.codec = codec;
         this.onFatal = onFatal;
+        this.running = new WorkerSlot[config.maxWorkers()];
+        this.minWorkers = config.numWorker();
+        this.maxWorkers = config.maxWorkers();
     }
 
     /**
@@ -64,25 +74,10 @@ final class WorkerPool {
      * @throws IllegalStateException when a worker fails to load, or the start-up timeout passes
      */
     void start(Path tmpDir) {
-        List<Integer> devices = config.effectiveDeviceMap();
-        for (int i = 0; i < config.numWorker(); i++) {
-            int id = i;
-            WorkerContext ctx = new WorkerContext(id, devices.get(i), config, tmpDir, stats::custom);
-            WorkerSlot slot = new WorkerSlot(this, ctx, stats.workerStats().get(i));
-            Thread t = new Thread(slot, "wkr-worker-" + id);
-            t.setDaemon(true);
-            // WorkerSlot answers every failure of a model itself; anything that escapes is a bug in wkr.
-            t.setUncaughtExceptionHandler((thread, e) -> {
-                logger.error("{} died", thread.getName(), e);
-                onFatal.accept(thread.getName() + " died: " + e);
-            });
-            slots.add(slot);
-            threads.add(t);
-            logger.info("worker {} -> {}", id, WorkerSlot.deviceName(devices.get(i)));
-            t.start();
-        }
+        this.tmpDir[0] = tmpDir;
+        for (int i = 0; i < config.numWorker(); i++) startSlot(i);
         long deadline = System.nanoTime() + config.startupTimeout().toNanos();
-        for (WorkerSlot slot : slots) {
+        for (WorkerSlot slot : List.copyOf(slots)) {
             int id = slot.stats().workerId();
             try {
                 slot.loaded().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -96,6 +91,100 @@ final class WorkerPool {
                 throw new IllegalStateException("interrupted while waiting for worker " + id);
             }
         }
+        if (config.maxWorkers() > config.numWorker()) new Autoscaler(this, config).start();
+    }
+
+    /** Starts worker {@code id} on its device, on a new thread. */
+    private synchronized WorkerSlot startSlot(int id) {
+        int device = config.deviceOf(id);
+        WorkerContext ctx = new WorkerContext(id, device, config, tmpDir[0], stats::custom);
+        WorkerSlot slot = new WorkerSlot(this, ctx, stats.workerStats().get(id));
+        Thread t = new Thread(slot, "wkr-worker-" + id);
+        t.setDaemon(true);
+        // WorkerSlot answers every failure of a model itself; anything that escapes is a bug in wkr.
+        t.setUncaughtExceptionHandler((thread, e) -> {
+            logger.error("{} died", thread.getName(), e);
+            onFatal.accept(thread.getName() + " died: " + e);
+        });
+        running[id] = slot;
+        slots.add(slot);
+        threads.add(t);
+        logger.info("worker {} -> {}", id, WorkerSlot.deviceName(device));
+        t.start();
+        return slot;
+    }
+
+    /** Workers running or starting (not retiring, not stopped). */
+    synchronized int size() {
+        int n = 0;
+        for (WorkerSlot s : running) if (s != null && !s.retiring() && !s.stopped()) n++;
+        return n;
+    }
+
+    /** Adds a worker when the pool is below its upper bound; false when it is not, or stopping. */
+    synchronized boolean grow(String why) {
+        if (stopping() || size() >= maxWorkers) return false;
+        for (int id = 0; id < running.length; id++) {
+            WorkerSlot s = running[id];
+            if (s == null || s.stopped()) {
+                logger.info("the pool grows to {} workers: {}", size() + 1, why);
+                startSlot(id);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Retires the worker with the highest id when the pool is above its lower bound: it finishes
+     * the batch it runs, takes no other and stops; nothing queued is dropped.
+     */
+    synchronized boolean shrink(String why) {
+        if (stopping() || size() <= minWorkers) return false;
+        for (int id = running.length - 1; id >= 0; id--) {
+            WorkerSlot s = running[id];
+            if (s != null && !s.retiring() && !s.stopped()) {
+                logger.info("the pool shrinks to {} workers: {}", size() - 1, why);
+                s.retire();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sets the pool's bounds at run time and moves its size into them at once.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= min <= max <= maxWorkers()} of the config
+     */
+    synchronized void bounds(int min, int max) {
+        if (min < 1 || min > max || max > running.length) {
+            throw new IllegalArgumentException("worker bounds must satisfy 1 <= min_worker <= max_worker <= "
+                    + running.length + " (the larger of -num_worker and -num_worker_expanded), got " + min + ".." + max);
+        }
+        minWorkers = min;
+        maxWorkers = max;
+        while (size() < min && grow("min_worker " + min)) {
+            // grows one at a time
+        }
+        while (size() > max && shrink("max_worker " + max)) {
+            // shrinks one at a time
+        }
+    }
+
+    int minWorkers() {
+        return minWorkers;
+    }
+
+    int maxWorkers() {
+        return maxWorkers;
+    }
+
+    /** Busy nanoseconds of every worker so far, summed, and the workers running now. */
+    synchronized long[] busyNanosAndSize() {
+        long busy = 0;
+        for (var w : stats.workerStats()) busy += w.busyNanos();
+        return new long[] {busy, size()};
     }
 
     @SuppressWarnings("unchecked")
@@ -132,7 +221,8 @@ final class WorkerPool {
     boolean ready() {
         boolean serving = false;
         for (WorkerSlot s : slots) {
-            if (!s.loaded().isDone() || s.loaded().isCompletedExceptionally()) return false;
+            boolean base = s.stats().workerId() < config.numWorker();
+            if (base && (!s.loaded().isDone() || s.loaded().isCompletedExceptionally())) return false;
             WorkerState state = s.stats().state();
             if (state == WorkerState.IDLE || state == WorkerState.BUSY) serving = true;
         }
@@ -224,6 +314,6 @@ final class WorkerPool {
 
     /** Completes when the given worker has loaded (for tests and readiness). */
     CompletableFuture<Void> loaded(int workerId) {
-        return slots.get(workerId).loaded();
+        return running[workerId].loaded();
     }
 }

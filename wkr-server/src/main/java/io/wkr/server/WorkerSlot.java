@@ -32,6 +32,8 @@ final class WorkerSlot implements Runnable {
     private final WorkerStats stats;
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
     private volatile List<Job> current = List.of();
+    private volatile boolean retiring;
+    private volatile boolean stopped;
     /** Loads that failed in a row since the model was last loaded. */
     private int failedLoads;
     /** Hosts that died in a row (process died, model threw an Error) since a batch last succeeded. */
@@ -56,6 +58,20 @@ final class WorkerSlot implements Runnable {
 
     WorkerStats stats() {
         return stats;
+    }
+
+    /** Asks this worker to leave the pool once its batch (if any) is done; it takes no other. */
+    void retire() {
+        retiring = true;
+    }
+
+    boolean retiring() {
+        return retiring;
+    }
+
+    /** True once the worker's thread is done (retired, stopped, or given up). */
+    boolean stopped() {
+        return stopped;
     }
 
     @Override
@@ -96,6 +112,7 @@ final class WorkerSlot implements Runnable {
         } finally {
             if (stats.state() != WorkerState.FAILED) stats.state(WorkerState.STOPPED);
             if (up) pool.slotDown();
+            stopped = true;
         }
     }
 
@@ -163,7 +180,7 @@ final class WorkerSlot implements Runnable {
                 return;
             }
             if (batch.isEmpty()) {
-                if (pool.stopping()) return;
+                if (pool.stopping() || retiring) return;
                 continue;
             }
             current = batch;
@@ -176,6 +193,7 @@ final class WorkerSlot implements Runnable {
             } finally {
                 current = List.of();
             }
+            if (retiring) return; // the batch it held is answered; the queue is the others'
         }
     }
 

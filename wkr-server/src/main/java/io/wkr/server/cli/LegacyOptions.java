@@ -6,26 +6,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Options of the original that wkr accepts so old command lines still start, but ignores: its
- * autoscaling (wkr sizes the pool with {@code -num_worker}) and its Flask/FastAPI HTTP proxy
- * (wkr serves HTTP itself on {@code -http_port}). Each one given is named in a warning.
+ * Flask/FastAPI HTTP proxy (wkr serves HTTP itself on {@code -http_port}). Each one given is named in a warning.
  */
 public final class LegacyOptions {
-
-    @Option(names = "-num_worker_expanded", paramLabel = "N", hidden = true)
-    Integer numWorkerExpanded;
-
-    @Option(names = "-device_to_expand", paramLabel = "ID", arity = "1..*", hidden = true,
-            parameterConsumer = ServerOptions.DeviceIds.class)
-    List<Integer> deviceToExpand;
-
-    @Option(names = "-busy_util_threshold", paramLabel = "F", hidden = true)
-    Double busyUtilThreshold;
-
-    @Option(names = "-duration_expand", paramLabel = "MS", hidden = true)
-    Long durationExpand;
-
-    @Option(names = "-duration_squeeze", paramLabel = "MS", hidden = true)
-    Long durationSqueeze;
 
     @Option(names = "-http_new", hidden = true)
     Boolean httpNew;
@@ -46,13 +29,7 @@ public final class LegacyOptions {
     /** The ignored options that were given, each with the reason, for a warning. */
     public List<String> givenAndIgnored() {
         List<String> out = new ArrayList<>();
-        String autoscale = "wkr does not autoscale; size the pool with -num_worker";
         String proxy = "wkr serves HTTP itself on -http_port, without a client pool";
-        add(out, numWorkerExpanded, "-num_worker_expanded", autoscale);
-        add(out, deviceToExpand, "-device_to_expand", autoscale);
-        add(out, busyUtilThreshold, "-busy_util_threshold", autoscale);
-        add(out, durationExpand, "-duration_expand", autoscale);
-        add(out, durationSqueeze, "-duration_squeeze", autoscale);
         add(out, httpNew, "-http_new", "wkr has one HTTP server");
         add(out, httpMaxConnect, "-http_max_connect", proxy);
         add(out, httpConcurentRetryNum, "-http_concurent_retry_num", proxy);

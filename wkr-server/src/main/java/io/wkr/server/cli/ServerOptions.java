@@ -130,6 +130,29 @@ public final class ServerOptions {
                     + "the server watches and replaces when it exits, crashes or hangs. Default: ${DEFAULT-VALUE}.")
     String workerMode;
 
+    @Option(names = {"-num_worker_expanded", "--num-worker-expanded"}, paramLabel = "N", defaultValue = "0",
+            description = "The most workers the pool grows to while they stay busy (elastic pool); at most -num_worker "
+                    + "(0, the default) keeps it fixed.")
+    int numWorkerExpanded;
+
+    @Option(names = {"-device_to_expand", "--device-to-expand"}, paramLabel = "ID", arity = "1..*",
+            parameterConsumer = DeviceIds.class,
+            description = "Devices (-1 = CPU, k = GPU k) the added workers go to, cycled; default: those of -device_map.")
+    List<Integer> deviceToExpand;
+
+    @Option(names = {"-busy_util_threshold", "--busy-util-threshold"}, paramLabel = "F", defaultValue = "0.95",
+            description = "Share of time (0 to 1] the workers must be busy for the pool to grow; below it, it shrinks. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double busyUtilThreshold;
+
+    @Option(names = {"-duration_expand", "--duration-expand"}, paramLabel = "MS", defaultValue = "300000",
+            description = "Window (ms) of high use before one worker is added. Default: ${DEFAULT-VALUE}.")
+    long durationExpandMillis;
+
+    @Option(names = {"-duration_squeeze", "--duration-squeeze"}, paramLabel = "MS", defaultValue = "600000",
+            description = "Window (ms) of low use before one added worker leaves. Default: ${DEFAULT-VALUE}.")
+    long durationSqueezeMillis;
+
     @Option(names = {"-predict_timeout", "--predict-timeout"}, paramLabel = "MS", defaultValue = "0",
             description = "Process mode: a worker that takes longer than this (ms) over one batch is killed, its batch "
                     + "answered WORKER_FAILED and its process replaced; 0 = no limit. Default: ${DEFAULT-VALUE}.")
@@ -218,6 +241,11 @@ public final class ServerOptions {
                 .requestTimeout(millis("-request_timeout", requestTimeoutMillis))
                 .workerMode(workerMode(workerMode))
                 .predictTimeout(millis("-predict_timeout", predictTimeoutMillis))
+                .numWorkerExpanded((int) nonNegative("-num_worker_expanded", numWorkerExpanded))
+                .deviceToExpand(deviceToExpand == null ? List.of() : deviceToExpand)
+                .busyUtilThreshold(busyUtilThreshold)
+                .durationExpand(Duration.ofMillis(positive("-duration_expand", durationExpandMillis)))
+                .durationSqueeze(Duration.ofMillis(positive("-duration_squeeze", durationSqueezeMillis)))
                 .drainTimeout(Duration.ofSeconds(nonNegative("-drain_timeout", drainTimeoutSeconds)))
                 .startupTimeout(Duration.ofSeconds(positive("-startup_timeout", startupTimeoutSeconds)))
                 .tokenFile(tokenFile)

@@ -65,6 +65,17 @@ import java.util.Objects;
  * @param predictTimeout in process mode, the longest a worker may take over one batch before its
  *     process is killed, the batch answered {@code WORKER_FAILED} and the process replaced; zero
  *     (the default) for no limit. Ignored in thread mode (a thread cannot be killed safely)
+ * @param numWorkerExpanded the most workers the elastic pool grows to while they are busy; at most
+ *     {@code numWorker} (the default, 0 on the command line) keeps the pool fixed
+ * @param deviceToExpand the devices added workers go to, cycled; empty (the default): those of
+ *     {@code deviceMap}
+ * @param busyUtilThreshold the share of time (0 to 1) the workers must be busy, on average over
+ *     {@code durationExpand}, for the pool to grow by one; below it over {@code durationSqueeze}
+ *     the pool shrinks by one
+ * @param durationExpand the window of high use before a worker is added (and the least time
+ *     between two additions)
+ * @param durationSqueeze the window of low use before an added worker leaves (and the least time
+ *     between two removals)
  */
 public record ServerConfig(
         String bindHost,
@@ -98,7 +109,12 @@ public record ServerConfig(
         List<String> httpFetchHosts,
         Integer grpcPort,
         WorkerMode workerMode,
-        Duration predictTimeout) {
+        Duration predictTimeout,
+        int numWorkerExpanded,
+        List<Integer> deviceToExpand,
+        double busyUtilThreshold,
+        Duration durationExpand,
+        Duration durationSqueeze) {
 
     public ServerConfig {
         Objects.requireNonNull(bindHost, "bindHost == null");
@@ -145,6 +161,17 @@ public record ServerConfig(
         Objects.requireNonNull(workerMode, "workerMode == null");
         Objects.requireNonNull(predictTimeout, "predictTimeout == null");
         if (predictTimeout.isNegative()) throw new IllegalArgumentException("predictTimeout < 0: " + predictTimeout);
+        if (numWorkerExpanded < 0) throw new IllegalArgumentException("numWorkerExpanded < 0: " + numWorkerExpanded);
+        deviceToExpand = List.copyOf(deviceToExpand);
+        for (int d : deviceToExpand) if (d < -1) throw new IllegalArgumentException("device id < -1: " + d);
+        if (!(busyUtilThreshold > 0 && busyUtilThreshold <= 1)) {
+            throw new IllegalArgumentException("busyUtilThreshold not in (0, 1]: " + busyUtilThreshold);
+        }
+        Objects.requireNonNull(durationExpand, "durationExpand == null");
+        Objects.requireNonNull(durationSqueeze, "durationSqueeze == null");
+        if (durationExpand.isNegative() || durationExpand.isZero() || durationSqueeze.isNegative() || durationSqueeze.isZero()) {
+            throw new IllegalArgumentException("durationExpand and durationSqueeze must be > 0");
+        }
         if (grpcPort != null && grpcPort != 0 && (grpcPort == portIn || grpcPort == portOut || grpcPort.equals(httpPort))) {
             throw new IllegalArgumentException("grpcPort " + grpcPort + " is taken by another port of the server");
         }
@@ -232,6 +259,18 @@ public record ServerConfig(
         return out;
     }
 
+    /** The most workers the pool may have: {@code numWorkerExpanded} when it is larger, else {@code numWorker}. */
+    public int maxWorkers() {
+        return Math.max(numWorker, numWorkerExpanded);
+    }
+
+    /** The device of worker {@code id}: the device map for the first {@code numWorker}, then {@code deviceToExpand}. */
+    public int deviceOf(int id) {
+        if (cpu) return -1;
+        if (id < numWorker || deviceToExpand.isEmpty()) return deviceMap.get(id % deviceMap.size());
+        return deviceToExpand.get((id - numWorker) % deviceToExpand.size());
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -274,6 +313,11 @@ public record ServerConfig(
         private Integer grpcPort;
         private WorkerMode workerMode = WorkerMode.THREAD;
         private Duration predictTimeout = Duration.ZERO;
+        private int numWorkerExpanded;
+        private List<Integer> deviceToExpand = List.of();
+        private double busyUtilThreshold = 0.95;
+        private Duration durationExpand = Duration.ofMinutes(5);
+        private Duration durationSqueeze = Duration.ofMinutes(10);
 
         Builder() {}
 
@@ -310,6 +354,11 @@ public record ServerConfig(
             grpcPort = c.grpcPort;
             workerMode = c.workerMode;
             predictTimeout = c.predictTimeout;
+            numWorkerExpanded = c.numWorkerExpanded;
+            deviceToExpand = c.deviceToExpand;
+            busyUtilThreshold = c.busyUtilThreshold;
+            durationExpand = c.durationExpand;
+            durationSqueeze = c.durationSqueeze;
         }
 
         public Builder bindHost(String v) { bindHost = v; return this; }
@@ -346,6 +395,11 @@ public record ServerConfig(
         public Builder grpcPort(Integer v) { grpcPort = v; return this; }
         public Builder workerMode(WorkerMode v) { workerMode = v; return this; }
         public Builder predictTimeout(Duration v) { predictTimeout = v; return this; }
+        public Builder numWorkerExpanded(int v) { numWorkerExpanded = v; return this; }
+        public Builder deviceToExpand(List<Integer> v) { deviceToExpand = v; return this; }
+        public Builder busyUtilThreshold(double v) { busyUtilThreshold = v; return this; }
+        public Builder durationExpand(Duration v) { durationExpand = v; return this; }
+        public Builder durationSqueeze(Duration v) { durationSqueeze = v; return this; }
 
         public ServerConfig build() {
             long heap = Runtime.getRuntime().maxMemory();
@@ -355,7 +409,7 @@ public record ServerConfig(
                     maxReplyBytes > 0 ? maxReplyBytes : defaultMaxReplyBytes(heap), slowSubscriberTimeout,
                     workerReloadRetries, requestTimeout, drainTimeout, startupTimeout, tokenFile, httpToken,
                     corsOrigins, httpAllowedHosts, httpAllowFormBodies, httpFetchHosts, grpcPort, workerMode,
-                    predictTimeout);
+                    predictTimeout, numWorkerExpanded, deviceToExpand, busyUtilThreshold, durationExpand, durationSqueeze);
         }
     }
 }

@@ -112,13 +112,25 @@ class ServerOptionsTest {
 
     @Test
     void shouldAcceptTheOriginalsLegacyOptionsAndNameThemIgnored() {
-        ServingStart s = parse("my.Worker", "-num_worker_expanded", "2", "-device_to_expand", "0", "1",
-                "-busy_util_threshold", "0.9", "-duration_expand", "300000", "-duration_squeeze", "600000",
-                "-http_new", "-http_max_connect", "100", "-http_concurent_retry_num", "100",
+        ServingStart s = parse("my.Worker", "-http_new", "-http_max_connect", "100", "-http_concurent_retry_num", "100",
                 "-http_concurent_retry_gap", "0.05", "-http_stat_dashboard", "plugin/dashboard");
-        assertThat(s.options.legacy().givenAndIgnored()).hasSize(10)
+        assertThat(s.options.legacy().givenAndIgnored()).hasSize(5)
                 .allSatisfy(w -> assertThat(w).contains("is ignored"));
         assertThat(parse("my.Worker").options.legacy().givenAndIgnored()).isEmpty();
+    }
+
+    @Test
+    void shouldTakeTheOriginalsAutoscalingOptionsForTheElasticPool() {
+        ServingStart s = parse("my.Worker", "-num_worker", "2", "-num_worker_expanded", "4", "-device_to_expand", "0", "1",
+                "-busy_util_threshold", "0.9", "-duration_expand", "3000", "-duration_squeeze", "6000");
+        assertThat(s.options.legacy().givenAndIgnored()).isEmpty();
+        io.wkr.server.config.ServerConfig c = s.options.toConfig();
+        assertThat(c.maxWorkers()).isEqualTo(4);
+        assertThat(c.deviceToExpand()).containsExactly(0, 1);
+        assertThat(c.busyUtilThreshold()).isEqualTo(0.9);
+        assertThat(c.durationExpand()).isEqualTo(java.time.Duration.ofSeconds(3));
+        assertThat(c.durationSqueeze()).isEqualTo(java.time.Duration.ofSeconds(6));
+        assertThat(parse("my.Worker").options.toConfig().maxWorkers()).isEqualTo(1);
     }
 
     @Test

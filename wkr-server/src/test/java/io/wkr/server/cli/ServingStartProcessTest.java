@@ -24,7 +24,7 @@ class ServingStartProcessTest {
         Path token = dir.resolve("admin.token");
         try (CliProcess server = CliProcess.start(dir, ServingStart.class, EchoTestWorker.class.getName(),
                 "-port_in", "0", "-port_out", "0", "-ip", "127.0.0.1", "-token_file", token.toString(),
-                "-num_worker_expanded", "2")) {
+                "-http_max_connect", "2")) {
             int[] ports = server.awaitReady(WAIT);
             assertThat(token).exists();
             try (RawPeer client = new RawPeer("127.0.0.1", ports[0], ports[1], "tester")) {
@@ -33,7 +33,7 @@ class ServingStartProcessTest {
             server.process().toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stdout
             assertThat(server.awaitExit(WAIT)).isZero();
             assertThat(server.output())
-                    .contains("-num_worker_expanded is ignored")
+                    .contains("-http_max_connect is ignored")
                     .contains("config: ServerConfig[")
                     .contains("signal received, draining")
                     .contains("wkr-serving-start stopped");

@@ -51,6 +51,13 @@ public final class WorkerStats {
         restarts.incrementAndGet();
     }
 
+    /** Nanoseconds spent running batches so far, the current one included. */
+    public long busyNanos() {
+        WorkerState s = state;
+        long since = stateSinceNanos;
+        return busyNanos.get() + (s == WorkerState.BUSY ? System.nanoTime() - since : 0);
+    }
+
     public WorkerSnapshot snapshot() {
         WorkerState s = state;
         long since = stateSinceNanos;
