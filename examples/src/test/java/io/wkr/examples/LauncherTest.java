@@ -81,7 +81,7 @@ class LauncherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"wkr-serving-start", "wkr-serving-make", "wkr-serving-terminate"})
+    @ValueSource(strings = {"wkr-serving-start", "wkr-serving-make", "wkr-serving-terminate", "wkr-serving-scale"})
     void shouldRunThroughASymlinkOnTheJvmOfJavaHome(String name) throws Exception {
         Path record = dir.resolve("java-args.txt");
         Map<String, String> env = Map.of("JAVA_HOME", javaHome(record).toString(), "JAVA_OPTS", "-Dwkr.test.a=1  -Dwkr.test.b=*");
@@ -128,7 +128,7 @@ class LauncherTest {
         // A checkout with scripts/ and nothing built: every launcher says how to build, and runs no JVM.
         Path scripts = dir.resolve("checkout/scripts");
         Files.createDirectories(scripts.resolve("lib"));
-        List<String> launchers = List.of("wkr-serving-start", "wkr-serving-make", "wkr-serving-terminate",
+        List<String> launchers = List.of("wkr-serving-start", "wkr-serving-make", "wkr-serving-terminate", "wkr-serving-scale",
                 "wkr-decentral-start", "wkr-decentral-make", "wkr-decentral-status", "wkr-decentral-idle",
                 "wkr-decentral-restart", "wkr-decentral-switch", "wkr-decentral-terminate", "wkr-bench");
         Path lib = Path.of("lib", "launcher.sh");

@@ -172,6 +172,26 @@ final class WorkerPool {
         }
     }
 
+    /** The pool's bounds for {@code GET} and {@code PUT /workers}. */
+    io.wkr.server.internal.http.WorkerScaling scaling() {
+        return new io.wkr.server.internal.http.WorkerScaling() {
+            @Override
+            public java.util.Map<String, Object> state() {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("min_worker", minWorkers);
+                m.put("max_worker", maxWorkers);
+                m.put("limit", running.length);
+                m.put("workers", size());
+                return m;
+            }
+
+            @Override
+            public void bounds(int min, int max) {
+                WorkerPool.this.bounds(min, max);
+            }
+        };
+    }
+
     int minWorkers() {
         return minWorkers;
     }

@@ -81,4 +81,43 @@ class ElasticPoolTest {
             assertThat((String) client.encode("after")).isEqualTo("after");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theBoundsChangeAtRunTimeWithTheAdminTokenOverHttpAndTheCli() throws Exception {
+        try (WKRServer server = TestServers.start(TestServers.config(dir).numWorker(1).numWorkerExpanded(3).httpPort(0)
+                .durationExpand(Duration.ofHours(1)).durationSqueeze(Duration.ofHours(1)).build(), SleepyWorker::new)) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.httpPort() + "/workers");
+            var get = http.send(java.net.http.HttpRequest.newBuilder(uri).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(get.body()).isEqualTo("{\"min_worker\":1,\"max_worker\":3,\"limit\":3,\"workers\":1}");
+            java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> put = (query, token) -> {
+                var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri + "?" + query))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody());
+                if (token != null) b.header("X-Admin-Token", token);
+                try {
+                    return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            String token = java.nio.file.Files.readString(dir.resolve("admin.token")).strip();
+            assertThat(put.apply("min_worker=3", null).statusCode()).isEqualTo(401);
+            assertThat(put.apply("min_worker=3", "wrong").statusCode()).isEqualTo(401);
+            assertThat(running(server)).isEqualTo(1);
+            assertThat(put.apply("min_worker=4&max_worker=4", token).statusCode()).isEqualTo(400);
+            assertThat(put.apply("min_worker=x", token).statusCode()).isEqualTo(400);
+            assertThat(put.apply("min_worker=3", token).statusCode()).isEqualTo(200);
+            Await.until(() -> running(server) == 3, Duration.ofSeconds(60), "min_worker 3 starts two more workers");
+            Await.until(() -> server.snapshot().workers().stream().allMatch(w -> w.state() == WorkerState.IDLE),
+                    Duration.ofSeconds(60), "all three loaded");
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = io.wkr.server.cli.ServingScaleAccess.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                    "-http_port", "" + server.httpPort(), "-token_file", dir.resolve("admin.token").toString(),
+                    "-min_worker", "1", "-max_worker", "1");
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(out.toString()).contains("\"min_worker\":1", "\"max_worker\":1");
+            Await.until(() -> running(server) == 1, Duration.ofSeconds(60), "max_worker 1 retires two workers");
+        }
+    }
 }

@@ -44,6 +44,12 @@ class CliDocsTest {
                 "cli.md § wkr-serving-terminate");
     }
 
+    @Test
+    void shouldListEveryOptionCliMdDocumentsForWkrServingScale() throws Exception {
+        String help = LauncherHelp.of(dir, ServingScale.class, "-help");
+        LauncherHelp.assertListsAll(help, options("wkr-serving-scale"), "wkr-serving-scale", "cli.md § wkr-serving-scale");
+    }
+
     private static Set<String> options(String heading) {
         return Docs.tableOptions(Docs.section(CLI, heading));
     }

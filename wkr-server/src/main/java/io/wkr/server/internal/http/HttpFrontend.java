@@ -121,6 +121,8 @@ public final class HttpFrontend implements AutoCloseable {
                 sf.location = Location.CLASSPATH;
             });
             cfg.routes.get("/health", ctx -> json(ctx, 200, Map.of("status", "alive")));
+            cfg.routes.get("/workers", ctx -> json(ctx, 200, scaling().state()));
+            cfg.routes.put("/workers", this::scale);
             cfg.routes.get("/ready", ctx -> readiness(ctx, admission, ready));
             cfg.routes.get("/status", ctx -> ctx.contentType("application/json")
                     .result(StatusEncoding.json(status.get(), null)));
@@ -135,6 +137,10 @@ public final class HttpFrontend implements AutoCloseable {
                 // Javalin's own answers (404 ...) in our envelope
                 ErrorCode code = e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
                 error(ctx, e.getStatus(), code, e.getMessage());
+            });
+            cfg.routes.exception(HttpError.class, (e, ctx) -> {
+                if (e.header != null) ctx.header(e.header[0], e.header[1]);
+                error(ctx, e.status, e.code, e.getMessage());
             });
         });
     }
@@ -154,6 +160,55 @@ public final class HttpFrontend implements AutoCloseable {
      */
     private static ThreadPoolExecutor replyExecutor(ServerConfig config) {
         return ReplyPool.create(config.maxQueueSize() + config.numWorker() * config.batchSize(), "wkr-http-reply-");
+    }
+
+    private volatile WorkerScaling scaling;
+    private volatile byte[] adminToken;
+
+    /** Serves {@code GET /workers} and, for callers with the admin token, {@code PUT /workers}. */
+    public void scaling(WorkerScaling scaling, String adminToken) {
+        this.scaling = scaling;
+        this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private WorkerScaling scaling() {
+        WorkerScaling s = scaling;
+        if (s == null) throw new HttpError(404, ErrorCode.BAD_REQUEST, "this server has no worker pool to scale");
+        return s;
+    }
+
+    /**
+     * {@code PUT /workers?min_worker=&max_worker=} (TorchServe's management shape): needs the admin
+     * token in {@code X-Admin-Token} (the one {@code wkr-serving-terminate} uses), as well as the
+     * bearer token where one is set; either bound may be left out.
+     */
+    private void scale(Context ctx) {
+        WorkerScaling s = scaling();
+        String offered = ctx.header("X-Admin-Token");
+        if (offered == null || !java.security.MessageDigest.isEqual(offered.strip().getBytes(StandardCharsets.UTF_8), adminToken)) {
+            throw new HttpError(401, ErrorCode.UNAUTHORIZED, "PUT /workers needs the admin token in 'X-Admin-Token' "
+                    + "(the server's token file, as for wkr-serving-terminate)");
+        }
+        Map<String, Object> now = s.state();
+        int min = intParam(ctx, "min_worker", (Integer) now.get("min_worker"));
+        int max = intParam(ctx, "max_worker", Math.max(min, (Integer) now.get("max_worker")));
+        try {
+            s.bounds(min, max);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, ErrorCode.BAD_REQUEST, e.getMessage());
+        }
+        json(ctx, 200, s.state());
+    }
+
+    private static int intParam(Context ctx, String name, int dflt) {
+        String v = ctx.queryParam(name);
+        if (v == null) return dflt;
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, ErrorCode.BAD_REQUEST, name + " must be a whole number, got '"
+                    + JsonInputs.quote(v, JsonInputs.QUOTE) + "'");
+        }
     }
 
     /** Starts listening; returns the bound port. */
