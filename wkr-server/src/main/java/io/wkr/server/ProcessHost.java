@@ -153,7 +153,9 @@ final class ProcessHost implements ModelHost {
         }
         if (f.kind() == ChildChannel.READY) return;
         waitForExit(5);
-        if (f.kind() == ChildChannel.LOAD_FAILED) throw new IllegalStateException(new String(f.body(), StandardCharsets.UTF_8));
+        if (f.kind() == ChildChannel.LOAD_FAILED) {
+            throw new IllegalStateException("the worker process could not load the model: " + new String(f.body(), StandardCharsets.UTF_8));
+        }
         throw new IllegalStateException("worker process sent '" + (char) f.kind() + "' before it was ready");
     }
 

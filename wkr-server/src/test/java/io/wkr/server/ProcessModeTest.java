@@ -181,6 +181,20 @@ class ProcessModeTest {
     }
 
     @Test
+    void aWorkerThatKeepsDyingAtStartUpFailsReadinessThenStopsTheServer() {
+        start(config().modelName("fail-reload").workerReloadRetries(2));
+        assertThat(server.ready()).isTrue();
+        assertThat(failure("exit")).contains("exited with code 3");
+        // every reload fails: not ready while it retries (with backoff), then the worker gives up and the server stops
+        Await.until(() -> !server.ready(), Duration.ofSeconds(20), "readiness fails while the worker cannot load");
+        Await.until(() -> worker0().state() == WorkerState.FAILED, Duration.ofSeconds(60), "the worker gives up");
+        assertThat(worker0().lastError()).contains("the model cannot load again");
+        Await.until(() -> server.state() == WKRServer.State.STOPPED || server.state() == WKRServer.State.DRAINING,
+                Duration.ofSeconds(30), "the server stops: no worker is left");
+        assertThat(server.failure()).hasValueSatisfying(f -> assertThat(f).contains("every worker failed to reload its model"));
+    }
+
+    @Test
     void aModelThatFailsToLoadFailsTheStartWithTheReason() {
         assertThatThrownBy(() -> TestServers.start(config().modelName("fail-load").build(), FaultyWorker::new))
                 .hasMessageContaining("the model file is corrupt");

@@ -10,12 +10,17 @@ import java.util.List;
  * {@code System.exit(3)}, {@code "hang"} never returns, {@code "slow"} takes 3 s, {@code "boom"}
  * throws an exception, {@code "error"} throws an {@link Error}; anything else is echoed with the
  * process id that ran it ({@code "<input>@<pid>"}). Model name {@code "fail-load"} makes the model
- * fail to load. Public with a no-argument constructor: a worker process makes it by its name.
+ * fail to load, {@code "fail-reload"} fail every load after the first. Public with a no-argument constructor: a worker process makes it by its name.
  */
 public final class FaultyWorker extends WKRHardWorker<Long, String, String> {
     @Override
-    public Long getModel(Object env, Path modelDir, String modelName, Path tmpDir) {
+    public Long getModel(Object env, Path modelDir, String modelName, Path tmpDir) throws java.io.IOException {
         if ("fail-load".equals(modelName)) throw new IllegalStateException("the model file is corrupt (asked for)");
+        if ("fail-reload".equals(modelName)) { // loads once, then never again
+            Path marker = modelDir.resolve("loaded-once");
+            if (java.nio.file.Files.exists(marker)) throw new IllegalStateException("the model cannot load again (asked for)");
+            java.nio.file.Files.writeString(marker, "x");
+        }
         return ProcessHandle.current().pid();
     }
 
