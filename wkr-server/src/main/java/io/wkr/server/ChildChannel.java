@@ -19,6 +19,8 @@ final class ChildChannel implements AutoCloseable {
     static final byte ERROR = 'E';
     static final byte FATAL = 'F';
     static final byte STOP = 'S';
+    /** Statistics the model recorded ({@code recordStatistic}), sent before the answer they came with. */
+    static final byte STATISTICS = 'T';
 
     /** A frame read: its kind and body. */
     record Frame(byte kind, byte[] body) {}

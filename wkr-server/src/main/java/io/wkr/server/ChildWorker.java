@@ -56,7 +56,12 @@ final class ChildWorker {
                 .gpuMemoryFraction(Double.parseDouble(args[11]))
                 .cpu(Boolean.parseBoolean(args[12]))
                 .build();
-        WorkerContext context = new WorkerContext(workerId, Integer.parseInt(args[3]), config, Path.of(args[4]), stats -> {});
+        List<Map<String, Object>> recorded = new ArrayList<>(); // sent to the server with the next answer
+        WorkerContext context = new WorkerContext(workerId, Integer.parseInt(args[3]), config, Path.of(args[4]), stats -> {
+            synchronized (recorded) {
+                recorded.add(new java.util.LinkedHashMap<>(stats));
+            }
+        });
         SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
         socket.connect(UnixDomainSocketAddress.of(args[0]));
         try (ChildChannel channel = new ChildChannel(socket)) {
@@ -73,13 +78,31 @@ final class ChildWorker {
                 Runtime.getRuntime().halt(1);
                 return;
             }
+            sendStatistics(channel, codec, recorded);
             channel.send(ChildChannel.READY, new byte[0]);
-            serve(channel, codec, host);
+            serve(channel, codec, host, recorded);
         }
         System.exit(0);
     }
 
-    private static void serve(ChildChannel channel, KryoCodec codec, ThreadHost host) throws IOException {
+    /** Sends what the model recorded since the last answer, if anything. */
+    private static void sendStatistics(ChildChannel channel, KryoCodec codec, List<Map<String, Object>> recorded)
+            throws IOException {
+        List<Map<String, Object>> batch;
+        synchronized (recorded) {
+            if (recorded.isEmpty()) return;
+            batch = new ArrayList<>(recorded);
+            recorded.clear();
+        }
+        try {
+            channel.send(ChildChannel.STATISTICS, codec.encode(batch, 0).payload());
+        } catch (IllegalArgumentException e) {
+            // a value Kryo cannot carry: those statistics are lost, the answer is not
+        }
+    }
+
+    private static void serve(ChildChannel channel, KryoCodec codec, ThreadHost host, List<Map<String, Object>> recorded)
+            throws IOException {
         Map<String, Object> info = Map.of("codec", "kryo");
         while (true) {
             ChildChannel.Frame frame;
@@ -109,10 +132,12 @@ final class ChildWorker {
                 answerKind = ChildChannel.ERROR;
                 answer = (e.getClass().getSimpleName() + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8);
             } catch (Error e) {
+                sendStatistics(channel, codec, recorded);
                 channel.send(ChildChannel.FATAL, String.valueOf(e).getBytes(StandardCharsets.UTF_8));
                 Runtime.getRuntime().halt(2);
                 return;
             }
+            sendStatistics(channel, codec, recorded);
             channel.send(answerKind, answer);
         }
     }

@@ -70,17 +70,19 @@ final class ProcessHost implements ModelHost {
     private final Process process;
     private final int workerId;
     private final Duration predictTimeout;
+    private final java.util.function.Consumer<Map<String, ? extends Number>> statistics;
 
     private volatile boolean timedOut;
 
     private ProcessHost(WKRHardWorker<Object, Object, Object> local, ChildChannel channel, Process process, int workerId,
-            Duration predictTimeout) {
+            Duration predictTimeout, java.util.function.Consumer<Map<String, ? extends Number>> statistics) {
         this.local = local;
         this.codec = new KryoCodec(local.objClasses());
         this.channel = channel;
         this.process = process;
         this.workerId = workerId;
         this.predictTimeout = predictTimeout;
+        this.statistics = statistics;
     }
 
     /**
@@ -104,7 +106,8 @@ final class ProcessHost implements ModelHost {
             process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start(); // stdin stays a pipe: the child's tie to us
             ChildChannel channel = new ChildChannel(accept(server, process, config.startupTimeout()));
-            ProcessHost host = new ProcessHost(local, channel, process, context.workerId(), config.predictTimeout());
+            ProcessHost host = new ProcessHost(local, channel, process, context.workerId(), config.predictTimeout(),
+                    context.statistics());
             host.awaitLoaded();
             logger.info("worker {} runs in process {}", context.workerId(), process.pid());
             return host;
@@ -146,7 +149,7 @@ final class ProcessHost implements ModelHost {
     private void awaitLoaded() throws IOException {
         ChildChannel.Frame f;
         try {
-            f = channel.read();
+            f = next();
         } catch (EOFException e) {
             waitForExit(5);
             throw new IllegalStateException("worker process " + exitReason(process.exitValue()) + " before its model loaded");
@@ -210,6 +213,23 @@ final class ProcessHost implements ModelHost {
         return String.join(File.pathSeparator, entries);
     }
 
+    /** The next frame that is not statistics; the statistics on the way are recorded as a thread-mode worker's are. */
+    @SuppressWarnings("unchecked")
+    private ChildChannel.Frame next() throws IOException {
+        while (true) {
+            ChildChannel.Frame f = channel.read();
+            if (f.kind() != ChildChannel.STATISTICS) return f;
+            try {
+                for (Map<String, ? extends Number> m : (List<Map<String, ? extends Number>>) codec.decode(f.body(), KRYO_INFO,
+                        DecodeBudget.UNLIMITED)) {
+                    statistics.accept(m);
+                }
+            } catch (RuntimeException e) {
+                logger.warn("worker {}: statistics from its process could not be read: {}", workerId, e.toString());
+            }
+        }
+    }
+
     /** The child process (for its pid and for tests). */
     Process process() {
         return process;
@@ -241,7 +261,7 @@ final class ProcessHost implements ModelHost {
         ChildChannel.Frame f;
         try {
             channel.send(ChildChannel.PREDICT, payload);
-            f = channel.read();
+            f = next();
         } catch (IOException e) {
             waitForExit(5);
             if (timedOut) {

@@ -130,6 +130,10 @@ class ProcessModeTest {
         assertThat(results.stream().map(r -> r.substring(r.indexOf('@') + 1)).distinct()).hasSizeBetween(1, 2);
         assertThat(workerProcesses()).hasSize(2);
         for (int i = 0; i < results.size(); i++) assertThat(results.get(i)).startsWith(inputs.get(i) + "@");
+        // what the model recorded in its process reaches the server's statistics: one value per batch, 200 items in all
+        var items = server.snapshot().custom().get("items");
+        assertThat(items).isNotNull();
+        assertThat(Math.round(items.mean() * items.count())).isEqualTo(200);
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class FaultyWorker extends WKRHardWorker<Long, String, String> {
         if (inputs.contains("slow")) Thread.sleep(3000);
         if (inputs.contains("boom")) throw new IllegalStateException("boom requested");
         if (inputs.contains("error")) throw new AssertionError("an Error requested");
+        recordStatistic(java.util.Map.of("items", inputs.size()));
         List<String> out = new ArrayList<>();
         for (String s : inputs) out.add(s + "@" + pid);
         return out;
