@@ -107,6 +107,9 @@ final class WorkerPool {
             onFatal.accept(thread.getName() + " died: " + e);
         });
         running[id] = slot;
+        // an elastic pool starts the same ids again and again: keep only the slots and threads that can still matter
+        slots.removeIf(old -> old.stats().workerId() == id && old.stopped());
+        threads.removeIf(old -> !old.isAlive() && old.getName().equals(t.getName()));
         slots.add(slot);
         threads.add(t);
         logger.info("worker {} -> {}", id, WorkerSlot.deviceName(device));
