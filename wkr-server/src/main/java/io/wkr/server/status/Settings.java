@@ -24,6 +24,8 @@ import java.util.List;
  * @param maxReplyBytes bytes replies may hold while they wait (as resolved from the heap)
  * @param slowSubscriberTimeout seconds a reply connection may stall before it is closed
  * @param requestTimeoutMs deadline of requests that bring none, 0 for none
+ * @param workerMode {@code thread} or {@code process}
+ * @param numWorkerExpanded the pool's upper bound (the elastic pool's; {@code numWorker} when fixed)
  */
 public record Settings(
         int numWorker,
@@ -41,7 +43,9 @@ public record Settings(
         long maxQueueBytes,
         long maxReplyBytes,
         long slowSubscriberTimeout,
-        long requestTimeoutMs) {
+        long requestTimeoutMs,
+        String workerMode,
+        int numWorkerExpanded) {
 
     public Settings {
         deviceMap = List.copyOf(deviceMap);
@@ -54,7 +58,8 @@ public record Settings(
                 config.deviceMap(), config.effectiveDeviceMap(), config.cpu(), config.gpuMemoryFraction(),
                 config.modelDir().toString(), config.modelName(), config.tmpFolder(), config.maxQueueSize(),
                 config.maxRequestBytes(), config.maxQueueBytes(), config.maxReplyBytes(),
-                config.slowSubscriberTimeout().toSeconds(), config.requestTimeout().toMillis());
+                config.slowSubscriberTimeout().toSeconds(), config.requestTimeout().toMillis(),
+                config.workerMode().name().toLowerCase(java.util.Locale.ROOT), config.maxWorkers());
     }
 
     /** The original's {@code main_batch_size}: the same as {@link #batchSize()}. */
