@@ -155,6 +155,9 @@ class DeadLetterTest {
         assertThat(queue.result(good, WAIT)).isEqualTo("fine");
         assertThat(queue.deadLetters(100)).hasSize(bad.size());
         assertThat(controls.total()).isEqualTo(1); // none of the bad ones reached the model
+        // a unit counts a finished batch just after it stores the results a caller can already read
+        Await.until(() -> Long.valueOf(bad.size()).equals(central.status().totals().get("jobs_dead"))
+                && Long.valueOf(1).equals(central.status().totals().get("jobs_done")), WAIT, "the finished jobs counted");
         assertThat(central.status().totals()).containsEntry("jobs_dead", (long) bad.size()).containsEntry("jobs_done", 1L)
                 .doesNotContainKey("unit_failures");
         assertThat(central.status().units()).allMatch(u -> u.restarts() == 0);
