@@ -80,7 +80,13 @@ public final class AdminToken {
                 return false;
             }
         }
-        return MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+        return matchesValue(offered);
+    }
+
+    /** True when {@code offered} (surrounding blanks ignored) is this token. Compared in constant time; null never matches. */
+    public boolean matchesValue(String offered) {
+        return offered != null
+                && MessageDigest.isEqual(offered.strip().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
     }
 
     public void delete() {

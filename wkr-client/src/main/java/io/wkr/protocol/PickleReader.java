@@ -692,26 +692,12 @@ final class PickleReader {
             case INT32 -> (long) (int) bits;
             case INT64, UINT8, UINT16, UINT32 -> bits;
             case UINT64 -> bits >= 0 ? (Object) bits : new BigInteger(Long.toUnsignedString(bits));
-            case FLOAT16 -> (double) halfToFloat((int) bits);
+            case FLOAT16 -> (double) io.wkr.protocol.internal.Half.toFloat((int) bits);
             case FLOAT32 -> (double) Float.intBitsToFloat((int) bits);
             case FLOAT64 -> Double.longBitsToDouble(bits);
         };
     }
 
-    /** An IEEE half-precision value (numpy's float16) as a float. */
-    static float halfToFloat(int h) {
-        int exp = (h >>> 10) & 0x1f;
-        int mant = h & 0x3ff;
-        float v;
-        if (exp == 0) {
-            v = mant * 0x1p-24f;
-        } else if (exp == 31) {
-            v = mant == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
-        } else {
-            v = Float.intBitsToFloat(((exp - 15 + 127) << 23) | (mant << 13));
-        }
-        return (h & 0x8000) != 0 ? -v : v;
-    }
 
     // ------------------------------------------------------------------ to Java values
 

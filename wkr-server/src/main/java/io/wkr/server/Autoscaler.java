@@ -49,17 +49,17 @@ final class Autoscaler implements Runnable {
             long keep = Math.max(config.durationExpand().toNanos(), config.durationSqueeze().toNanos());
             while (!samples.isEmpty() && now - samples.peekFirst()[0] > keep) samples.removeFirst();
             double threshold = config.busyUtilThreshold();
-            String change = null;
+            boolean changed = false;
             long expand = config.durationExpand().toNanos();
             long squeeze = config.durationSqueeze().toNanos();
-            if (now - lastChange >= expand && mean(now, expand, lastChange) >= threshold
-                    && pool.grow(String.format("busy %.0f %% over %d ms", 100 * mean(now, expand, lastChange), expand / 1_000_000))) {
-                change = "grew";
-            } else if (now - lastChange >= squeeze && mean(now, squeeze, lastChange) < threshold
-                    && pool.shrink(String.format("busy %.0f %% over %d ms", 100 * mean(now, squeeze, lastChange), squeeze / 1_000_000))) {
-                change = "shrank";
+            double busy = now - lastChange >= expand ? mean(now, expand, lastChange) : Double.NaN;
+            double idle = now - lastChange >= squeeze ? mean(now, squeeze, lastChange) : Double.NaN;
+            if (busy >= threshold && pool.grow(String.format("busy %.0f %% over %d ms", 100 * busy, expand / 1_000_000))) {
+                changed = true;
+            } else if (idle < threshold && pool.shrink(String.format("busy %.0f %% over %d ms", 100 * idle, squeeze / 1_000_000))) {
+                changed = true;
             }
-            if (change != null) {
+            if (changed) {
                 lastChange = now;
                 samples.clear();
             }

@@ -27,9 +27,12 @@ final class ChildChannel implements AutoCloseable {
 
     private final SocketChannel channel;
     private final ByteBuffer header = ByteBuffer.allocate(5);
+    private final int maxFrameBytes;
 
-    ChildChannel(SocketChannel channel) {
+    /** @param maxFrameBytes the largest body {@link #read} takes; a larger one is a broken channel */
+    ChildChannel(SocketChannel channel, int maxFrameBytes) {
         this.channel = channel;
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     void send(byte kind, byte[] body) throws IOException {
@@ -45,7 +48,10 @@ final class ChildChannel implements AutoCloseable {
         header.flip();
         byte kind = header.get();
         int length = header.getInt();
-        if (length < 0) throw new IOException("a frame of " + length + " bytes");
+        if (length < 0 || length > maxFrameBytes) {
+            throw new IOException("a frame of " + Integer.toUnsignedString(length) + " bytes, more than the limit of "
+                    + maxFrameBytes);
+        }
         ByteBuffer body = ByteBuffer.allocate(length);
         fill(body);
         return new Frame(kind, body.array());

@@ -64,7 +64,7 @@ final class ChildWorker {
         });
         SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
         socket.connect(UnixDomainSocketAddress.of(args[0]));
-        try (ChildChannel channel = new ChildChannel(socket)) {
+        try (ChildChannel channel = new ChildChannel(socket, Integer.MAX_VALUE)) { // the server's frames: its own batches
             ThreadHost host;
             KryoCodec codec;
             try {

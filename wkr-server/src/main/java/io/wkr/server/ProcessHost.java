@@ -105,7 +105,9 @@ final class ProcessHost implements ModelHost {
             List<String> command = command(local.getClass(), context, socketPath.toString());
             process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start(); // stdin stays a pipe: the child's tie to us
-            ChildChannel channel = new ChildChannel(accept(server, process, config.startupTimeout()));
+            // what the child sends is held until answered: no frame larger than the reply budget
+            ChildChannel channel = new ChildChannel(accept(server, process, config.startupTimeout()),
+                    (int) Math.min(Integer.MAX_VALUE, config.maxReplyBytes()));
             ProcessHost host = new ProcessHost(local, channel, process, context.workerId(), config.predictTimeout(),
                     context.statistics());
             host.awaitLoaded();
@@ -230,11 +232,6 @@ final class ProcessHost implements ModelHost {
         }
     }
 
-    /** The child process (for its pid and for tests). */
-    Process process() {
-        return process;
-    }
-
     @Override
     public Class<?> inputType() {
         return local.inputType();
@@ -268,8 +265,12 @@ final class ProcessHost implements ModelHost {
                 throw new Died("worker process did not finish the batch within " + predictTimeout.toMillis()
                         + " ms (-predict_timeout) and was killed");
             }
-            throw new Died("worker process " + (process.isAlive() ? "broke its channel: " + e.getMessage()
-                    : exitReason(process.exitValue())) + " while running the batch");
+            if (process.isAlive()) { // it sent what the server does not take: it is not trusted with another batch
+                process.destroyForcibly();
+                waitForExit(5);
+                throw new Died("worker process broke its channel (" + e.getMessage() + ", -max_reply_bytes) and was killed");
+            }
+            throw new Died("worker process " + exitReason(process.exitValue()) + " while running the batch");
         } finally {
             if (watchdog != null) watchdog.cancel(false);
         }

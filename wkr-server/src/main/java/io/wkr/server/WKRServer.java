@@ -201,7 +201,7 @@ public final class WKRServer implements AutoCloseable {
         if (config.httpPort() != null) {
             http = new HttpFrontend(config, admission, stats, this::snapshot, this::ready, sink.replyBudget(),
                     model, probe.inputType());
-            http.scaling(workers.scaling(), token.value());
+            http.scaling(workers.scaling(), token);
             try {
                 httpPort = http.start();
             } catch (RuntimeException e) {

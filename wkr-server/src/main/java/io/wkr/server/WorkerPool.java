@@ -193,14 +193,6 @@ final class WorkerPool {
         };
     }
 
-    int minWorkers() {
-        return minWorkers;
-    }
-
-    int maxWorkers() {
-        return maxWorkers;
-    }
-
     /** Busy nanoseconds of every worker so far, summed, and the workers running now. */
     synchronized long[] busyNanosAndSize() {
         long busy = 0;

@@ -54,8 +54,15 @@ final class OipTargets {
         };
     }
 
-    /** A reply that came back but is not the request's echo (counted as a mismatch, not as an error). */
-    private static final ErrorCode MISMATCH = ErrorCode.INTERNAL;
+    /** How one call ended: an error code, or a reply that matched the request or did not. */
+    private record Outcome(boolean matched, ErrorCode error) {
+        static final Outcome MATCHED = new Outcome(true, null);
+        static final Outcome MISMATCHED = new Outcome(false, null);
+
+        static Outcome of(ErrorCode error) {
+            return new Outcome(false, error);
+        }
+    }
 
     /** The wkr error of an HTTP status. */
     static ErrorCode ofStatus(int status) {
@@ -99,12 +106,11 @@ final class OipTargets {
             if (seq < 0) return null;
             long s = seq;
             seq = -1;
-            ErrorCode error = call();
-            return new Target.Reply(s, sentNanos, error == null, error == MISMATCH ? null : error);
+            Outcome o = call();
+            return new Target.Reply(s, sentNanos, o.matched(), o.error());
         }
 
-        /** Null when the reply matched the request, {@link #MISMATCH} when it did not, else the error. */
-        abstract ErrorCode call();
+        abstract Outcome call();
 
         @Override
         public void close() {}
@@ -184,22 +190,22 @@ final class OipTargets {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
             return new SyncConn() {
                 @Override
-                ErrorCode call() {
+                Outcome call() {
                     try {
                         HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                        if (r.statusCode() != 200) return ofStatus(r.statusCode());
-                        if (!check) return null;
+                        if (r.statusCode() != 200) return Outcome.of(ofStatus(r.statusCode()));
+                        if (!check) return Outcome.MATCHED;
                         int n = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElse("-1"));
                         byte[] b = r.body();
                         boolean same = n >= 0 && b.length - n == raw.length && Arrays.equals(b, n, b.length, raw, 0, raw.length);
-                        return same ? null : MISMATCH;
+                        return same ? Outcome.MATCHED : Outcome.MISMATCHED;
                     } catch (java.net.http.HttpTimeoutException e) {
-                        return ErrorCode.TIMEOUT;
+                        return Outcome.of(ErrorCode.TIMEOUT);
                     } catch (IOException | RuntimeException e) {
-                        return ErrorCode.INTERNAL;
+                        return Outcome.of(ErrorCode.INTERNAL);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return ErrorCode.INTERNAL;
+                        return Outcome.of(ErrorCode.INTERNAL);
                     }
                 }
             };
@@ -273,12 +279,13 @@ final class OipTargets {
             GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
             return new SyncConn() {
                 @Override
-                ErrorCode call() {
+                Outcome call() {
                     try {
                         ModelInferResponse r = stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS).modelInfer(request);
-                        return !check || (r.getRawOutputContentsCount() == 1 && r.getRawOutputContents(0).equals(raw)) ? null : MISMATCH;
+                        boolean same = r.getRawOutputContentsCount() == 1 && r.getRawOutputContents(0).equals(raw);
+                        return !check || same ? Outcome.MATCHED : Outcome.MISMATCHED;
                     } catch (StatusRuntimeException e) {
-                        return ofStatus(e.getStatus().getCode());
+                        return Outcome.of(ofStatus(e.getStatus().getCode()));
                     }
                 }
             };

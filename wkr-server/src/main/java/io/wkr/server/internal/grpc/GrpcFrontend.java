@@ -74,10 +74,6 @@ public final class GrpcFrontend implements AutoCloseable {
         return server.getPort();
     }
 
-    public int port() {
-        return server.getPort();
-    }
-
     /** Stops taking calls, lets running ones end for up to two seconds, then cuts the rest. */
     @Override
     public void close() {

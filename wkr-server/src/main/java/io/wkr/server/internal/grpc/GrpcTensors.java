@@ -9,6 +9,8 @@ import io.wkr.protocol.oip.ModelInferRequest;
 import io.wkr.protocol.oip.ModelInferResponse;
 import io.wkr.server.internal.oip.OipModel;
 import io.wkr.server.internal.oip.OipTensors;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,14 +49,20 @@ final class GrpcTensors {
                                 null, field));
                 continue;
             }
-            List<Object> values = typed(t.getContents(), t.getDatatype(), field + ".contents");
-            if (values.size() != count) {
-                throw new BadRequestException(field + ".contents has " + values.size() + " elements but " + field + ".shape "
+            InferTensorContents c = t.getContents();
+            int have = typedCount(c, t.getDatatype(), field + ".contents");
+            if (have != count) {
+                throw new BadRequestException(field + ".contents has " + have + " elements but " + field + ".shape "
                         + Arrays.toString(shape) + " holds " + count);
             }
-            out.add(dtype == null ? new OipModel.Input(t.getName(), t.getDatatype(), shape, null, values, field)
-                    : new OipModel.Input(t.getName(), t.getDatatype(), shape,
-                            OipTensors.fromJson(dtype, shape, values, field + ".contents"), null, field));
+            if (dtype == null) {
+                List<Object> elements = new ArrayList<>(have);
+                for (ByteString b : c.getBytesContentsList()) elements.add(b.toByteArray());
+                out.add(new OipModel.Input(t.getName(), t.getDatatype(), shape, null, elements, field));
+            } else {
+                out.add(new OipModel.Input(t.getName(), t.getDatatype(), shape, typed(c, dtype, shape, have, field + ".contents"),
+                        null, field));
+            }
         }
         return out;
     }
@@ -72,8 +80,8 @@ final class GrpcTensors {
         return shape;
     }
 
-    /** The elements of the contents field that fits the datatype; every other field must be empty. */
-    private static List<Object> typed(InferTensorContents c, String datatype, String field) {
+    /** How many elements the contents field of the datatype holds; every other field must be empty. */
+    private static int typedCount(InferTensorContents c, String datatype, String field) {
         String want = switch (datatype) {
             case "BOOL" -> "bool_contents";
             case "INT8", "INT16", "INT32" -> "int_contents";
@@ -90,24 +98,51 @@ final class GrpcTensors {
                 c.getUint64ContentsCount(), c.getFp32ContentsCount(), c.getFp64ContentsCount(), c.getBytesContentsCount()};
         String[] names = {"bool_contents", "int_contents", "int64_contents", "uint_contents", "uint64_contents",
                 "fp32_contents", "fp64_contents", "bytes_contents"};
+        int n = 0;
         for (int i = 0; i < names.length; i++) {
-            if (sizes[i] > 0 && !names[i].equals(want)) {
+            if (names[i].equals(want)) {
+                n = sizes[i];
+            } else if (sizes[i] > 0) {
                 throw new BadRequestException(field + "." + names[i] + " is set but a " + datatype + " tensor's elements go in "
                         + field + "." + want);
             }
         }
-        List<Object> out = new ArrayList<>();
-        switch (want) {
-            case "bool_contents" -> out.addAll(c.getBoolContentsList());
-            case "int_contents" -> out.addAll(c.getIntContentsList());
-            case "int64_contents" -> out.addAll(c.getInt64ContentsList());
-            case "uint_contents" -> c.getUintContentsList().forEach(v -> out.add(Integer.toUnsignedLong(v)));
-            case "uint64_contents" -> c.getUint64ContentsList().forEach(v -> out.add(new java.math.BigInteger(Long.toUnsignedString(v))));
-            case "fp32_contents" -> c.getFp32ContentsList().forEach(v -> out.add((double) v));
-            case "fp64_contents" -> out.addAll(c.getFp64ContentsList());
-            default -> c.getBytesContentsList().forEach(v -> out.add(v.toByteArray()));
+        return n;
+    }
+
+    /**
+     * A numeric tensor straight from its typed field, element by element without boxing, with the
+     * range checks of JSON data: nothing is wrapped, and floats must be finite.
+     */
+    private static Tensor typed(InferTensorContents c, DType dtype, int[] shape, int n, String field) {
+        ByteBuffer b = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            switch (dtype) {
+                case BOOL -> b.put((byte) (c.getBoolContents(i) ? 1 : 0));
+                case INT8 -> b.put((byte) range(c.getIntContents(i), Byte.MIN_VALUE, Byte.MAX_VALUE, field, i));
+                case INT16 -> b.putShort((short) range(c.getIntContents(i), Short.MIN_VALUE, Short.MAX_VALUE, field, i));
+                case INT32 -> b.putInt(c.getIntContents(i));
+                case INT64 -> b.putLong(c.getInt64Contents(i));
+                case UINT8 -> b.put((byte) range(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xff, field, i));
+                case UINT16 -> b.putShort((short) range(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xffff, field, i));
+                case UINT32 -> b.putInt(c.getUintContents(i));
+                case UINT64 -> b.putLong(c.getUint64Contents(i));
+                case FLOAT32 -> b.putFloat((float) finite(c.getFp32Contents(i), field, i));
+                case FLOAT64 -> b.putDouble(finite(c.getFp64Contents(i), field, i));
+                case FLOAT16 -> throw new IllegalStateException("FP16 has no typed field");
+            }
         }
-        return out;
+        return Tensor.wrap(dtype, shape, b.array());
+    }
+
+    private static long range(long v, long min, long max, String field, int i) {
+        if (v < min || v > max) throw new BadRequestException(field + "[" + i + "] " + v + " is out of range [" + min + ", " + max + "]");
+        return v;
+    }
+
+    private static double finite(double v, String field, int i) {
+        if (!Double.isFinite(v)) throw new BadRequestException(field + "[" + i + "] " + v + " is out of range");
+        return v;
     }
 
     /** Adds the outputs to a response: raw contents when {@code raw}, else typed (FP16 is always raw, then all are). */

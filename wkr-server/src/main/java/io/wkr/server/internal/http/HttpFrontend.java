@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
+import io.wkr.protocol.AdminToken;
 import io.wkr.protocol.ErrorCode;
 import io.wkr.server.config.ServerConfig;
 import io.wkr.server.internal.ReplyPool;
@@ -163,12 +164,12 @@ public final class HttpFrontend implements AutoCloseable {
     }
 
     private volatile WorkerScaling scaling;
-    private volatile byte[] adminToken;
+    private volatile AdminToken adminToken;
 
     /** Serves {@code GET /workers} and, for callers with the admin token, {@code PUT /workers}. */
-    public void scaling(WorkerScaling scaling, String adminToken) {
+    public void scaling(WorkerScaling scaling, AdminToken adminToken) {
         this.scaling = scaling;
-        this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+        this.adminToken = adminToken;
     }
 
     private WorkerScaling scaling() {
@@ -184,8 +185,7 @@ public final class HttpFrontend implements AutoCloseable {
      */
     private void scale(Context ctx) {
         WorkerScaling s = scaling();
-        String offered = ctx.header("X-Admin-Token");
-        if (offered == null || !java.security.MessageDigest.isEqual(offered.strip().getBytes(StandardCharsets.UTF_8), adminToken)) {
+        if (!adminToken.matchesValue(ctx.header("X-Admin-Token"))) {
             throw new HttpError(401, ErrorCode.UNAUTHORIZED, "PUT /workers needs the admin token in 'X-Admin-Token' "
                     + "(the server's token file, as for wkr-serving-terminate)");
         }

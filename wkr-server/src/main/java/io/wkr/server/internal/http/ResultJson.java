@@ -61,7 +61,7 @@ final class ResultJson {
                     case UINT32 -> g.writeNumber(b.getInt() & 0xffff_ffffL);
                     case INT64 -> g.writeNumber(b.getLong());
                     case UINT64 -> g.writeNumber(Long.toUnsignedString(b.getLong()));
-                    case FLOAT16 -> g.writeNumber(io.wkr.server.internal.oip.OipTensors.halfToFloat(b.getShort()));
+                    case FLOAT16 -> g.writeNumber(io.wkr.protocol.internal.Half.toFloat(b.getShort()));
                 }
             }
             g.writeEndArray();

@@ -104,11 +104,6 @@ public final class OipModel {
         return signature;
     }
 
-    /** Whether a datatype or shape other than the signature's is refused (only for a declared signature). */
-    public boolean declared() {
-        return declared;
-    }
-
     /** A request's tensors checked against the signature, as the worker's input. */
     public Object workerInput(List<Input> inputs) {
         List<TensorSpec> specs = signature.inputs();
@@ -218,26 +213,10 @@ public final class OipModel {
             return dtype == null ? new Output(name, d, shape, null, flat)
                     : new Output(name, d, shape, OipTensors.fromJson(dtype, shape, flat, "data"), null);
         }
-        if (v instanceof float[] a) {
-            ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            b.asFloatBuffer().put(a);
-            return new Output(name, "FP32", new int[] {a.length}, Tensor.wrap(DType.FLOAT32, new int[] {a.length}, b.array()), null);
-        }
-        if (v instanceof double[] a) {
-            ByteBuffer b = ByteBuffer.allocate(a.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-            b.asDoubleBuffer().put(a);
-            return new Output(name, "FP64", new int[] {a.length}, Tensor.wrap(DType.FLOAT64, new int[] {a.length}, b.array()), null);
-        }
-        if (v instanceof int[] a) {
-            ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            b.asIntBuffer().put(a);
-            return new Output(name, "INT32", new int[] {a.length}, Tensor.wrap(DType.INT32, new int[] {a.length}, b.array()), null);
-        }
-        if (v instanceof long[] a) {
-            ByteBuffer b = ByteBuffer.allocate(a.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-            b.asLongBuffer().put(a);
-            return new Output(name, "INT64", new int[] {a.length}, Tensor.wrap(DType.INT64, new int[] {a.length}, b.array()), null);
-        }
+        if (v instanceof float[] a) return array(name, DType.FLOAT32, a.length, b -> b.asFloatBuffer().put(a));
+        if (v instanceof double[] a) return array(name, DType.FLOAT64, a.length, b -> b.asDoubleBuffer().put(a));
+        if (v instanceof int[] a) return array(name, DType.INT32, a.length, b -> b.asIntBuffer().put(a));
+        if (v instanceof long[] a) return array(name, DType.INT64, a.length, b -> b.asLongBuffer().put(a));
         if (v instanceof byte[] b) return new Output(name, OipTensors.BYTES, new int[] {1}, null, List.of(b));
         if (v instanceof List<?> list) {
             boolean strings = list.stream().allMatch(e -> e instanceof String || e instanceof byte[]);
@@ -247,6 +226,13 @@ public final class OipModel {
         String d = v instanceof Boolean ? "BOOL" : v instanceof Integer || v instanceof Long ? "INT64"
                 : v instanceof Number ? "FP64" : OipTensors.BYTES;
         return new Output(name, d, new int[] {1}, null, List.of(d.equals(OipTensors.BYTES) ? String.valueOf(v) : v));
+    }
+
+    /** A primitive array as a one-dimensional tensor, its elements written by {@code fill}. */
+    private static Output array(String name, DType dtype, int n, java.util.function.Consumer<ByteBuffer> fill) {
+        ByteBuffer b = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        fill.accept(b);
+        return new Output(name, OipTensors.datatype(dtype), new int[] {n}, Tensor.wrap(dtype, new int[] {n}, b.array()), null);
     }
 
     /** A tensor's elements as JSON values, row-major. */
@@ -264,7 +250,7 @@ public final class OipModel {
                 case UINT32 -> b.getInt() & 0xffff_ffffL;
                 case INT64 -> b.getLong();
                 case UINT64 -> new java.math.BigInteger(Long.toUnsignedString(b.getLong()));
-                case FLOAT16 -> OipTensors.halfToFloat(b.getShort());
+                case FLOAT16 -> io.wkr.protocol.internal.Half.toFloat(b.getShort());
                 case FLOAT32 -> b.getFloat();
                 case FLOAT64 -> b.getDouble();
             };

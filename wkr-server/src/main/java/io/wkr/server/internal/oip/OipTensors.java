@@ -4,6 +4,7 @@ import io.wkr.protocol.BadRequestException;
 import io.wkr.protocol.DType;
 import io.wkr.protocol.Tensor;
 import io.wkr.protocol.Wire;
+import io.wkr.protocol.internal.Half;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -151,7 +152,7 @@ public final class OipTensors {
         switch (dtype) {
             case FLOAT32 -> out.putFloat((float) finite(v, field, Float.MAX_VALUE));
             case FLOAT64 -> out.putDouble(finite(v, field, Double.MAX_VALUE));
-            case FLOAT16 -> out.putShort(toHalf((float) finite(v, field, 65504)));
+            case FLOAT16 -> out.putShort(Half.fromFloat((float) finite(v, field, 65504)));
             case BOOL -> out.put((byte) integral(v, field, 0, 1));
             case INT8 -> out.put((byte) integral(v, field, Byte.MIN_VALUE, Byte.MAX_VALUE));
             case UINT8 -> out.put((byte) integral(v, field, 0, 0xff));
@@ -225,43 +226,5 @@ public final class OipTensors {
 
     private static String describe(Object v) {
         return v instanceof String s ? "'" + quote(s, QUOTE) + "'" : String.valueOf(v);
-    }
-
-    /** IEEE half to float (Float.float16ToFloat arrived in Java 20). */
-    public static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits >>> 15) << 31;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        if (exp == 0) {
-            if (mant == 0) return Float.intBitsToFloat(sign);
-            float v = mant / 1024f * (float) Math.pow(2, -14);
-            return sign == 0 ? v : -v;
-        }
-        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
-    }
-
-    /** Float to IEEE half, rounding to nearest even (Float.floatToFloat16 arrived in Java 20). */
-    public static short toHalf(float f) {
-        int bits = Float.floatToIntBits(f);
-        int sign = (bits >>> 16) & 0x8000;
-        int exp = ((bits >>> 23) & 0xff) - 127 + 15;
-        int mant = bits & 0x7fffff;
-        if (exp >= 0x1f) return (short) (sign | 0x7c00);
-        if (exp <= 0) {
-            if (exp < -10) return (short) sign;
-            mant |= 0x800000;
-            int shift = 14 - exp;
-            int half = mant >> shift;
-            int rest = mant & ((1 << shift) - 1);
-            int mid = 1 << (shift - 1);
-            if (rest > mid || (rest == mid && (half & 1) == 1)) half++;
-            return (short) (sign | half);
-        }
-        int half = sign | (exp << 10) | (mant >> 13);
-        int rest = mant & 0x1fff;
-        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) half++;
-        return (short) half;
     }
 }

@@ -4,7 +4,7 @@ import static io.wkr.server.internal.http.HttpCalls.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wkr.protocol.Protocol;
-import io.wkr.server.internal.oip.OipTensors;
+import io.wkr.protocol.internal.Half;
 import io.wkr.server.testing.Await;
 import io.wkr.server.testing.TestServers;
 import io.wkr.server.testing.TwoTensorWorker;
@@ -104,8 +104,8 @@ class OipRoutesTest extends ScriptedHttpServer {
                 .isEqualTo(List.of(-7, 9007199254740993L));
         assertThat(output(infer(tensor("FP16", "[4]", "[1.5, -2, 0.1, 65504]"))).get("data"))
                 .isEqualTo(List.of(1.5, -2.0, 0.099975586, 65504.0)); // the half nearest 0.1, 0.0999755859375, printed as a float
-        assertThat(OipTensors.toHalf(0.1f)).isEqualTo((short) 0x2e66);
-        assertThat(OipTensors.toHalf(1e-7f)).isEqualTo((short) 0x0002); // a subnormal half
+        assertThat(Half.fromFloat(0.1f)).isEqualTo((short) 0x2e66);
+        assertThat(Half.fromFloat(1e-7f)).isEqualTo((short) 0x0002); // a subnormal half
     }
 
     @Test
